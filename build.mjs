@@ -1,0 +1,151 @@
+// Bundles firmware/main.ts into dist/firmware.js for the Espruino interpreter, refuses any
+// construct the interpreter would reject (../shared/ESPRUINO.md), and reports the size.
+//
+//   node build.mjs            build, gate, write dist/firmware.js and dist/size.json
+//
+// Tests import bundleFirmware() to build fixtures in memory.
+import { build } from "esbuild";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
+import { checkBundle } from "./dialect/gate.mjs";
+import { fontPlugin } from "./tools/fontpack.mjs";
+
+const ROOT = dirname(fileURLToPath(import.meta.url));
+const PKG = JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8"));
+
+/** Modules the interpreter provides; `require("…")` of these stays a plain call. */
+export const ESPRUINO_MODULES = ["Wifi", "http", "Storage", "TelnetServer", "crypto", "net", "tls"];
+
+/**
+ * esbuild's `supported` table for Espruino: lowered where esbuild can lower (first group),
+ * refused where it cannot (second group), so the build fails on the construct.
+ */
+export const ESPRUINO_SYNTAX = {
+  "optional-chain": false,
+  "nullish-coalescing": false,
+  "logical-assignment": false,
+  "exponent-operator": false,
+  "optional-catch-binding": false,
+  "class-field": false,
+  "class-static-field": false,
+  "class-static-blocks": false,
+  "object-rest-spread": false,
+  "new-target": false,
+  "destructuring": false,
+  "array-spread": false,
+  "rest-argument": false,
+  "default-argument": false,
+  "async-await": false,
+  "async-generator": false,
+  "for-await": false,
+  "generator": false,
+  "class-private-field": false,
+  "class-private-method": false,
+  "class-private-accessor": false,
+  "class-private-static-field": false,
+  "class-private-static-method": false,
+  "class-private-static-accessor": false,
+  "class-private-brand-check": false,
+};
+
+/**
+ * @typedef {{ file: string, line: number, column: number, rule: string, message: string }} BuildProblem
+ * @typedef {{ ok: boolean, code: string, map: string, problems: BuildProblem[] }} BundleResult
+ */
+
+/**
+ * Bundles one entry point for the device and runs the dialect gate over the result.
+ * @param {{ entry?: string, minify?: boolean, define?: Record<string, string> }} [options]
+ * @returns {Promise<BundleResult>}
+ */
+export async function bundleFirmware(options) {
+  const opts = options || {};
+  const entry = resolve(ROOT, opts.entry || "firmware/main.ts");
+  /** @type {BuildProblem[]} */
+  const problems = [];
+  let result;
+  try {
+    result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      outfile: resolve(ROOT, "dist/firmware.js"),
+      format: "cjs",
+      platform: "neutral",
+      target: "es2015",
+      supported: ESPRUINO_SYNTAX,
+      external: ESPRUINO_MODULES,
+      minify: opts.minify !== false,
+      sourcemap: "external",
+      sourcesContent: false,
+      // Espruino ignores "use strict"; the simulator would not, so none is emitted.
+      tsconfigRaw: { compilerOptions: { alwaysStrict: false, useDefineForClassFields: false } },
+      charset: "ascii",
+      legalComments: "none",
+      banner: { js: "(function(){" },
+      footer: { js: "})();" },
+      define: Object.assign({ __VERSION__: JSON.stringify(PKG.version) }, opts.define || {}),
+      logLevel: "silent",
+      absWorkingDir: ROOT,
+      plugins: [fontPlugin()],
+    });
+  } catch (err) {
+    const failure = /** @type {{ errors?: import("esbuild").Message[] }} */ (err);
+    for (const m of failure.errors || []) {
+      problems.push({
+        file: m.location ? m.location.file : "?",
+        line: m.location ? m.location.line : 0,
+        column: m.location ? m.location.column + 1 : 0,
+        rule: "syntax",
+        message: m.text,
+      });
+    }
+    if (!problems.length) throw err;
+    return { ok: false, code: "", map: "", problems };
+  }
+  let code = "";
+  let map = "";
+  for (const f of result.outputFiles) {
+    if (f.path.endsWith(".map")) map = f.text;
+    else code = f.text;
+  }
+  // esbuild ends the bundle with a sourceMappingURL comment: the device has no use for it.
+  code = code.replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n");
+  for (const v of checkBundle(code, map)) {
+    problems.push({ file: v.file, line: v.line, column: v.column, rule: v.rule, message: v.message });
+  }
+  return { ok: problems.length === 0, code, map, problems };
+}
+
+/** @param {BuildProblem} p */
+export function formatProblem(p) {
+  const where = p.file === "?" ? "(bundle)" : `${relative(ROOT, resolve(ROOT, p.file))}:${p.line}:${p.column}`;
+  return `${where}: [${p.rule}] ${p.message}`;
+}
+
+async function main() {
+  const started = Date.now();
+  const out = await bundleFirmware();
+  if (!out.ok) {
+    console.error(`build failed: ${out.problems.length} construct(s) the Espruino interpreter would reject`);
+    for (const p of out.problems) console.error("  " + formatProblem(p));
+    process.exit(1);
+  }
+  mkdirSync(resolve(ROOT, "dist"), { recursive: true });
+  writeFileSync(resolve(ROOT, "dist/firmware.js"), out.code);
+  writeFileSync(resolve(ROOT, "dist/firmware.js.map"), out.map);
+  const raw = Buffer.byteLength(out.code);
+  const gzip = gzipSync(out.code, { level: 9 }).length;
+  const size = { version: PKG.version, raw, gzip };
+  writeFileSync(resolve(ROOT, "dist/size.json"), JSON.stringify(size, null, 2) + "\n");
+  console.log(`dist/firmware.js: ${raw} bytes (${gzip} gzipped), built in ${Date.now() - started} ms`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
