@@ -1,0 +1,2 @@
+/** The firmware's version, from package.json (build.mjs defines __VERSION__). */
+export const VERSION: string = __VERSION__;

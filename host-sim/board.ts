@@ -1,0 +1,150 @@
+// The simulated board: an ESP32 running Espruino, an SSD1306 on I2C1, a button, flash.
+// boot() runs a firmware bundle (the bytes that are flashed) in a fresh Espruino realm whose
+// globals come from the one module that fakes each API. Flash survives reboots and power
+// cuts; the display controller keeps its RAM over a reboot but not over a power cut.
+import { Clock } from "./clock.ts";
+import { ConsoleLog } from "./console.ts";
+import { EspruinoE } from "./espruino-e.ts";
+import { graphicsGlobals } from "./graphics.ts";
+import { I2CBus } from "./i2c.ts";
+import { Modules } from "./modules.ts";
+import { Button, Gpio } from "./pins.ts";
+import { createRealm, type Realm } from "./realm.ts";
+import { Ssd1306 } from "./ssd1306.ts";
+import { Flash, PowerCut, storageModule } from "./storage.ts";
+
+export interface BoardOptions {
+  /** The panel wired to I2C1. Default 128×64 at 0x3C. */
+  panel?: { height?: 64 | 32; address?: number };
+  /** Flash to start from (shared between boards to model a reflash), else a new one. */
+  flash?: Flash;
+  /** GPIO of the button. Default 0, the ESP32's boot button. */
+  buttonPin?: number;
+}
+
+export class Board {
+  readonly clock = new Clock();
+  readonly flash: Flash;
+  readonly gpio: Gpio;
+  readonly button: Button;
+  readonly console = new ConsoleLog();
+  readonly i2c1: I2CBus;
+  display: Ssd1306;
+  /** Exceptions the firmware did not catch, as Espruino reports them ("Uncaught …"). */
+  readonly uncaught: unknown[] = [];
+  /** False after a power cut until the next boot. */
+  powered = false;
+  private code = "";
+  private realm: Realm | undefined;
+  private readonly panelHeight: 64 | 32;
+  private readonly panelAddress: number;
+  /** Called whenever a firmware callback has run (the CLI redraws from it). */
+  onTick: () => void = () => {};
+
+  constructor(opts?: BoardOptions) {
+    const o = opts || {};
+    this.flash = o.flash || new Flash();
+    this.gpio = new Gpio(this.clock);
+    this.button = new Button(this.gpio, this.clock, o.buttonPin === undefined ? 0 : o.buttonPin);
+    this.panelHeight = (o.panel && o.panel.height) || 64;
+    this.panelAddress = (o.panel && o.panel.address) || 0x3c;
+    this.display = new Ssd1306({ width: 128, height: this.panelHeight, address: this.panelAddress });
+    this.i2c1 = new I2CBus(this.realmOrThrow.bind(this), "I2C1");
+    this.clock.onUncaught = (err) => this.report(err);
+    this.clock.afterCallback = () => this.onTick();
+  }
+
+  /** Runs a firmware bundle from power-up. */
+  boot(code: string): void {
+    this.code = code;
+    this.start();
+  }
+
+  /** The ESP32 resets (EN pin, watchdog, E.reboot): the display keeps power and its RAM. */
+  reboot(): void {
+    this.start();
+  }
+
+  /** Power off and on again: the display controller starts from its reset state too. */
+  powerCycle(): void {
+    this.display = new Ssd1306({ width: 128, height: this.panelHeight, address: this.panelAddress });
+    this.start();
+  }
+
+  /** Stop everything now, as pulling the plug does. */
+  powerOff(): void {
+    this.powered = false;
+    this.clock.clearAll();
+    this.gpio.clearAll();
+  }
+
+  /** Moves the board's clock on, running every timer and watch that falls due. */
+  advance(ms: number): void {
+    if (this.powered) this.clock.advance(ms);
+  }
+
+  /** What the panel shows now: width×height bytes, 1 = lit. */
+  screen(): Uint8Array {
+    return this.display.panel();
+  }
+
+  get width(): number {
+    return 128;
+  }
+
+  get height(): number {
+    return this.panelHeight;
+  }
+
+  private realmOrThrow(): Realm {
+    if (!this.realm) throw new Error("board not booted");
+    return this.realm;
+  }
+
+  private start(): void {
+    this.powerOff();
+    const realm = createRealm();
+    this.realm = realm;
+    this.i2c1.attach(this.panelAddress, { receive: (bytes) => this.display.receive(bytes) });
+    const espruinoE = new EspruinoE(realm);
+    const modules = new Modules(realm);
+    modules.provide("Storage", storageModule(this.flash, realm));
+    const clock = this.clock;
+    const globals: Record<string, unknown> = Object.assign(
+      {
+        getTime: () => clock.getTime(),
+        setTimeout: (fn: () => void, ms: number) => clock.add(fn, ms, false),
+        setInterval: (fn: () => void, ms: number) => clock.add(fn, ms, true),
+        clearTimeout: (id: unknown) => clock.clear(id),
+        clearInterval: (id: unknown) => clock.clear(id),
+        changeInterval: (id: unknown, ms: number) => clock.change(id, ms),
+        I2C1: this.i2c1.port(),
+      },
+      this.gpio.globals(),
+      this.console.globals(),
+      espruinoE.globals(),
+      modules.globals(),
+      graphicsGlobals(realm),
+    );
+    for (const name of Object.keys(globals)) realm.global[name] = globals[name];
+    this.powered = true;
+    try {
+      realm.run(this.code, "firmware.js");
+    } catch (err) {
+      this.report(err);
+    }
+    espruinoE.emit("init");
+    this.onTick();
+  }
+
+  private report(err: unknown): void {
+    if (err instanceof PowerCut) {
+      this.powerOff();
+      return;
+    }
+    this.uncaught.push(err);
+    const e = err as { message?: string; constructor?: { name?: string } };
+    const kind = (e && e.constructor && e.constructor.name) || "Error";
+    this.console.write(["Uncaught " + kind + ": " + (e && e.message !== undefined ? e.message : String(err))]);
+  }
+}

@@ -1,0 +1,146 @@
+// Espruino's timers (setTimeout, setInterval, clearTimeout, clearInterval, changeInterval) and
+// getTime(), on one clock that tests drive by hand or that follows real time.
+//
+// Espruino runs one timer callback at a time from its idle loop, in order of due time; an
+// exception in one is reported as "Uncaught …" on the console and the others still run.
+
+interface Timer {
+  id: number;
+  due: number;
+  interval: number;
+  fn: () => void;
+  repeat: boolean;
+}
+
+export class Clock {
+  /** Milliseconds since the board powered up. */
+  private nowMs = 0;
+  private timers: Timer[] = [];
+  private nextId = 1;
+  private realTimer: NodeJS.Timeout | undefined;
+  private realBase = 0;
+  private real = false;
+  /** Called with every exception a callback threw (the board reports it on the console). */
+  onUncaught: (err: unknown) => void = () => {};
+  /** Called after every callback ran, so the board can look at what changed. */
+  afterCallback: () => void = () => {};
+
+  get now(): number {
+    return this.nowMs;
+  }
+
+  /** Seconds since power-up, as Espruino's getTime() gives (a float). */
+  getTime(): number {
+    return this.nowMs / 1000;
+  }
+
+  pending(): number {
+    return this.timers.length;
+  }
+
+  /** Due time of the next timer in ms since power-up, or undefined. */
+  nextDue(): number | undefined {
+    let min: number | undefined;
+    for (const t of this.timers) if (min === undefined || t.due < min) min = t.due;
+    return min;
+  }
+
+  add(fn: () => void, ms: number, repeat: boolean): number {
+    if (typeof fn !== "function") throw new TypeError("Function or String not supplied!");
+    const interval = Math.max(0, Number(ms) || 0);
+    const timer: Timer = { id: this.nextId++, due: this.nowMs + interval, interval, fn, repeat };
+    this.timers.push(timer);
+    this.wakeReal();
+    return timer.id;
+  }
+
+  clear(id: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== id);
+  }
+
+  change(id: unknown, ms: number): void {
+    const t = this.timers.find((x) => x.id === id);
+    if (!t) return;
+    t.interval = Math.max(0, Number(ms) || 0);
+    t.due = this.nowMs + t.interval;
+    this.wakeReal();
+  }
+
+  clearAll(): void {
+    this.timers = [];
+  }
+
+  /** Runs every timer due within the next `ms` milliseconds, in order, moving the clock along. */
+  advance(ms: number): void {
+    const end = this.nowMs + ms;
+    for (;;) {
+      const t = this.earliest();
+      if (!t || t.due > end) break;
+      this.nowMs = Math.max(this.nowMs, t.due);
+      this.fire(t);
+    }
+    this.nowMs = end;
+  }
+
+  /** Runs timers until none is left or `limitMs` has passed; returns the time moved. */
+  runUntilIdle(limitMs: number): number {
+    const start = this.nowMs;
+    for (;;) {
+      const t = this.earliest();
+      if (!t || t.due - start > limitMs) break;
+      this.nowMs = Math.max(this.nowMs, t.due);
+      this.fire(t);
+    }
+    return this.nowMs - start;
+  }
+
+  /** Follow the host's real time until stopRealTime(). */
+  startRealTime(): void {
+    this.real = true;
+    this.realBase = Date.now() - this.nowMs;
+    this.realTimer = setTimeout(() => this.realTick(), 0);
+  }
+
+  stopRealTime(): void {
+    if (this.realTimer) clearTimeout(this.realTimer);
+    this.realTimer = undefined;
+    this.real = false;
+  }
+
+  private realTick(): void {
+    this.realTimer = undefined;
+    this.advance(Math.max(0, Date.now() - this.realBase - this.nowMs));
+    this.scheduleReal();
+  }
+
+  private scheduleReal(): void {
+    if (!this.real || this.realTimer) return;
+    const due = this.nextDue();
+    const wait = due === undefined ? 250 : Math.min(250, Math.max(0, due - this.nowMs));
+    this.realTimer = setTimeout(() => this.realTick(), wait);
+  }
+
+  private wakeReal(): void {
+    if (!this.real) return;
+    if (this.realTimer) clearTimeout(this.realTimer);
+    this.realTimer = undefined;
+    this.scheduleReal();
+  }
+
+  private earliest(): Timer | undefined {
+    let best: Timer | undefined;
+    for (const t of this.timers) if (!best || t.due < best.due) best = t;
+    return best;
+  }
+
+  private fire(t: Timer): void {
+    if (t.repeat) t.due += Math.max(1, t.interval);
+    else this.clear(t.id);
+    try {
+      t.fn();
+    } catch (err) {
+      this.onUncaught(err);
+    }
+    this.afterCallback();
+  }
+}

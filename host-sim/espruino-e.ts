@@ -1,0 +1,42 @@
+// Espruino's `E` (the parts the firmware uses: events and byte strings) and `process`.
+import type { Realm } from "./realm.ts";
+
+export class EspruinoE {
+  private handlers: Record<string, ((...args: unknown[]) => void)[]> = {};
+
+  constructor(private realm: Realm) {}
+
+  emit(event: string, ...args: unknown[]): void {
+    for (const fn of (this.handlers[event] || []).slice()) fn(...args);
+  }
+
+  globals(): Record<string, unknown> {
+    const E = {
+      on: (event: string, fn: (...args: unknown[]) => void): void => {
+        (this.handlers[event] = this.handlers[event] || []).push(fn);
+      },
+      removeListener: (event: string, fn: (...args: unknown[]) => void): void => {
+        this.handlers[event] = (this.handlers[event] || []).filter((f) => f !== fn);
+      },
+      emit: (event: string, ...args: unknown[]): void => this.emit(event, ...args),
+      /** Bytes of its arguments as one byte string. */
+      toString: (...args: unknown[]): string => {
+        let out = "";
+        const add = (v: unknown): void => {
+          if (typeof v === "string") out += v;
+          else if (typeof v === "number") out += String.fromCharCode(v & 0xff);
+          else if (ArrayBuffer.isView(v)) out += Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("latin1");
+          else if (Array.isArray(v)) v.forEach(add);
+        };
+        args.forEach(add);
+        return out;
+      },
+      getErrorFlags: (): unknown => this.realm.fromHost([]),
+    };
+    const process = {
+      version: "2v29",
+      env: this.realm.fromHost({ VERSION: "2v29", BOARD: "ESP32", CONSOLE: "Serial1" }),
+    };
+    return { E, process };
+  }
+}

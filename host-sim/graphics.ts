@@ -1,0 +1,266 @@
+// Espruino's Graphics, the subset the firmware uses, drawing into an ArrayBuffer with the
+// same bytes as the interpreter's (measured on Espruino 2v29's Linux build):
+// - createArrayBuffer(w, h, 1, {vertical_byte, msb}): msb defaults to true (since 2v25).
+//   vertical_byte: byte x + (y>>3)*w, mask 0x80>>(y&7) with msb, 1<<(y&7) without.
+//   Otherwise row-major, bits continuous across rows: bit x + y*w, MSB or LSB first.
+// - fillRect/clearRect/drawRect take inclusive corners in either order; drawing clips.
+// - setFontCustom(bitmap, first, widths, height): see drawString below.
+// Only 1 bit per pixel is modelled: the firmware draws on a monochrome OLED.
+import type { Realm } from "./realm.ts";
+
+interface CustomFont {
+  bitmap: string;
+  first: number;
+  widths: string | number;
+  height: number;
+  scale: number;
+}
+
+interface Image {
+  width: number;
+  height: number;
+  bpp?: number;
+  transparent?: number;
+  buffer: ArrayBuffer | string | ArrayBufferView;
+}
+
+function bytesOf(data: ArrayBuffer | string | ArrayBufferView): Uint8Array {
+  if (typeof data === "string") return Uint8Array.from(Buffer.from(data, "latin1"));
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
+}
+
+export class ArrayBufferGraphics {
+  readonly buffer: ArrayBuffer;
+  private bytes: Uint8Array;
+  private fg = 1;
+  private bg = 0;
+  private font: CustomFont | undefined;
+
+  constructor(
+    private readonly width: number,
+    private readonly height: number,
+    private readonly vertical: boolean,
+    private readonly msb: boolean,
+    realm: Realm,
+  ) {
+    const size = vertical ? width * (height >> 3) : Math.ceil((width * height) / 8);
+    this.buffer = new realm.ArrayBuffer(size);
+    this.bytes = new Uint8Array(this.buffer);
+  }
+
+  private locate(x: number, y: number): [number, number] {
+    if (this.vertical) return [x + (y >> 3) * this.width, this.msb ? 0x80 >> (y & 7) : 1 << (y & 7)];
+    const bit = x + y * this.width;
+    return [bit >> 3, this.msb ? 0x80 >> (bit & 7) : 1 << (bit & 7)];
+  }
+
+  private put(x: number, y: number, color: number): void {
+    if (x < 0 || y < 0 || x >= this.width || y >= this.height) return;
+    const [i, mask] = this.locate(x, y);
+    if (color & 1) this.bytes[i] |= mask;
+    else this.bytes[i] &= ~mask;
+  }
+
+  getWidth(): number {
+    return this.width;
+  }
+
+  getHeight(): number {
+    return this.height;
+  }
+
+  getBPP(): number {
+    return 1;
+  }
+
+  setColor(c: number): this {
+    this.fg = Number(c) & 1;
+    return this;
+  }
+
+  getColor(): number {
+    return this.fg;
+  }
+
+  setBgColor(c: number): this {
+    this.bg = Number(c) & 1;
+    return this;
+  }
+
+  getBgColor(): number {
+    return this.bg;
+  }
+
+  setPixel(x: number, y: number, color?: number): this {
+    this.put(Math.floor(x), Math.floor(y), color === undefined ? this.fg : Number(color));
+    return this;
+  }
+
+  getPixel(x: number, y: number): number {
+    if (x < 0 || y < 0 || x >= this.width || y >= this.height) return 0;
+    const [i, mask] = this.locate(Math.floor(x), Math.floor(y));
+    return this.bytes[i] & mask ? 1 : 0;
+  }
+
+  /** clear(reset): fills with the background colour; reset also restores colours and font. */
+  clear(reset?: boolean): this {
+    if (reset) {
+      this.fg = 1;
+      this.bg = 0;
+      this.font = undefined;
+    }
+    this.bytes.fill(this.bg ? 0xff : 0);
+    return this;
+  }
+
+  private fill(x1: number, y1: number, x2: number, y2: number, color: number): void {
+    const xa = Math.max(0, Math.floor(Math.min(x1, x2)));
+    const xb = Math.min(this.width - 1, Math.floor(Math.max(x1, x2)));
+    const ya = Math.max(0, Math.floor(Math.min(y1, y2)));
+    const yb = Math.min(this.height - 1, Math.floor(Math.max(y1, y2)));
+    for (let y = ya; y <= yb; y++) for (let x = xa; x <= xb; x++) this.put(x, y, color);
+  }
+
+  fillRect(x1: number, y1: number, x2: number, y2: number): this {
+    this.fill(x1, y1, x2, y2, this.fg);
+    return this;
+  }
+
+  clearRect(x1: number, y1: number, x2: number, y2: number): this {
+    this.fill(x1, y1, x2, y2, this.bg);
+    return this;
+  }
+
+  drawRect(x1: number, y1: number, x2: number, y2: number): this {
+    this.fill(x1, y1, x2, y1, this.fg);
+    this.fill(x1, y2, x2, y2, this.fg);
+    this.fill(x1, y1, x1, y2, this.fg);
+    this.fill(x2, y1, x2, y2, this.fg);
+    return this;
+  }
+
+  setFontCustom(bitmap: string | ArrayBuffer | ArrayBufferView, first: number, widths: string | number, height: number): this {
+    const bits = typeof bitmap === "string" ? bitmap : Buffer.from(bytesOf(bitmap)).toString("latin1");
+    this.font = { bitmap: bits, first, widths, height: height & 0xff, scale: Math.max(1, (height >> 8) & 0xff) };
+    return this;
+  }
+
+  getFontHeight(): number {
+    return this.font ? this.font.height * this.font.scale : 0;
+  }
+
+  /** Glyphs in the font: a widths string has one byte each; else the bitmap's length says. */
+  private glyphCount(font: CustomFont): number {
+    if (typeof font.widths === "string") return font.widths.length;
+    return Math.floor((font.bitmap.length * 8) / (font.widths * font.height));
+  }
+
+  /**
+   * Advance of a character. Measured on 2v29: with a numeric width, a character outside the
+   * font advances by that width and draws nothing; with a widths string, drawString advances
+   * it by 0 while stringWidth adds a meaningless value (garbage read past the string). The
+   * firmware never draws characters outside its font; here they count 0 in both.
+   */
+  private charWidth(font: CustomFont, code: number): number {
+    const i = code - font.first;
+    if (typeof font.widths === "number") return font.widths;
+    if (i < 0 || i >= font.widths.length) return 0;
+    return font.widths.charCodeAt(i);
+  }
+
+  /** Bit offset of a glyph in the bitmap: glyphs packed column by column, bits continuous. */
+  private glyphOffset(font: CustomFont, code: number): number {
+    const i = code - font.first;
+    if (typeof font.widths === "number") return i * font.widths * font.height;
+    let cols = 0;
+    for (let k = 0; k < i; k++) cols += font.widths.charCodeAt(k);
+    return cols * font.height;
+  }
+
+  stringWidth(text: string): number {
+    const font = this.font;
+    if (!font) return 0;
+    let widest = 0;
+    let w = 0;
+    const s = String(text);
+    for (let i = 0; i < s.length; i++) {
+      const code = s.charCodeAt(i);
+      if (code === 10) {
+        widest = Math.max(widest, w);
+        w = 0;
+        continue;
+      }
+      w += this.charWidth(font, code) * font.scale;
+    }
+    return Math.max(widest, w);
+  }
+
+  drawString(text: string, x: number, y: number): this {
+    const font = this.font;
+    if (!font) return this;
+    const s = String(text);
+    let cx = Math.floor(x);
+    let cy = Math.floor(y);
+    const startX = cx;
+    for (let i = 0; i < s.length; i++) {
+      const code = s.charCodeAt(i);
+      if (code === 10) {
+        cx = startX;
+        cy += font.height * font.scale;
+        continue;
+      }
+      const w = this.charWidth(font, code);
+      if (code < font.first || code - font.first >= this.glyphCount(font)) {
+        cx += w * font.scale;
+        continue;
+      }
+      let bit = this.glyphOffset(font, code);
+      for (let col = 0; col < w; col++) {
+        for (let row = 0; row < font.height; row++, bit++) {
+          const byte = font.bitmap.charCodeAt(bit >> 3);
+          if (byte & (0x80 >> (bit & 7))) {
+            for (let sy = 0; sy < font.scale; sy++) {
+              for (let sx = 0; sx < font.scale; sx++) this.put(cx + col * font.scale + sx, cy + row * font.scale + sy, this.fg);
+            }
+          }
+        }
+      }
+      cx += w * font.scale;
+    }
+    return this;
+  }
+
+  /** 1 bpp images: rows of `width` bits, continuous, most significant bit first. */
+  drawImage(image: Image, x: number, y: number): this {
+    const bpp = image.bpp || 1;
+    if (bpp !== 1) throw new Error("simulator: only 1 bpp images are modelled");
+    const data = bytesOf(image.buffer);
+    const transparent = image.transparent;
+    const x0 = Math.floor(x);
+    const y0 = Math.floor(y);
+    for (let row = 0; row < image.height; row++) {
+      for (let col = 0; col < image.width; col++) {
+        const bit = row * image.width + col;
+        const v = data[bit >> 3] & (0x80 >> (bit & 7)) ? 1 : 0;
+        if (v === transparent) continue;
+        this.put(x0 + col, y0 + row, v ? this.fg : this.bg);
+      }
+    }
+    return this;
+  }
+}
+
+/** The global `Graphics` as the firmware sees it. */
+export function graphicsGlobals(realm: Realm): Record<string, unknown> {
+  return {
+    Graphics: {
+      createArrayBuffer(width: number, height: number, bpp: number, options?: { vertical_byte?: boolean; msb?: boolean }) {
+        if (bpp !== 1) throw new realm.Error("simulator: only 1 bpp ArrayBuffer graphics are modelled");
+        const o = options || {};
+        if (o.vertical_byte && height % 8) throw new realm.Error("height must be a multiple of 8 when using vertical_byte");
+        return new ArrayBufferGraphics(width, height, !!o.vertical_byte, o.msb === undefined ? true : !!o.msb, realm);
+      },
+    },
+  };
+}

@@ -1,0 +1,92 @@
+// A vm context whose global scope is Espruino's, not Node's: the language built-ins the device
+// lacks are deleted (the same list the build's dialect gate enforces, dialect/espruino.mjs),
+// and the board's own globals are added by the modules that fake them.
+import vm from "node:vm";
+import { LANGUAGE_GLOBALS, MISSING_GLOBALS, MISSING_MEMBERS } from "../dialect/espruino.mjs";
+
+/** The context's own constructors, so values handed to firmware belong to its realm. */
+export interface Realm {
+  context: vm.Context;
+  global: Record<string, unknown>;
+  Error: ErrorConstructor;
+  /** Espruino's InternalError, which V8 has not: a plain Error subclass here. */
+  InternalError: ErrorConstructor;
+  Uint8Array: Uint8ArrayConstructor;
+  ArrayBuffer: ArrayBufferConstructor;
+  /** A value from Node made into a value of the context (plain data: JSON-shaped). */
+  fromHost(value: unknown): unknown;
+  run(code: string, filename: string): unknown;
+}
+
+function ownerOf(global: Record<string, unknown>, path: string): Record<string, unknown> | undefined {
+  let at: unknown = global;
+  for (const part of path.split(".")) {
+    if (at === null || at === undefined) return undefined;
+    at = (at as Record<string, unknown>)[part];
+  }
+  return at as Record<string, unknown> | undefined;
+}
+
+function withoutStatics(context: vm.Context, name: string, members: string[]): unknown {
+  return vm.runInContext(
+    "(function (O, missing) {" +
+      " var W = function (v) { return arguments.length ? O(v) : O(); };" +
+      " W.prototype = O.prototype;" +
+      " Object.getOwnPropertyNames(O).forEach(function (k) {" +
+      "   if (missing.indexOf(k) < 0 && !Object.prototype.hasOwnProperty.call(W, k)) W[k] = O[k]; });" +
+      " return W; })",
+    context,
+  )(vm.runInContext(name, context), vm.runInContext(JSON.stringify(members), context));
+}
+
+export function createRealm(): Realm {
+  const context = vm.createContext({}, { codeGeneration: { strings: true, wasm: false } });
+  const global = vm.runInContext("this", context) as Record<string, unknown>;
+
+  for (const name of MISSING_GLOBALS) delete global[name];
+  // Anything else V8 puts on a fresh global that the device has not (e.g. encodeURI's kin).
+  for (const name of Object.getOwnPropertyNames(global)) {
+    if (!LANGUAGE_GLOBALS.includes(name)) delete global[name];
+  }
+  for (const owner of Object.keys(MISSING_MEMBERS) as (keyof typeof MISSING_MEMBERS)[]) {
+    const target = ownerOf(global, owner);
+    if (!target) continue;
+    const stuck: string[] = [];
+    for (const member of MISSING_MEMBERS[owner]) {
+      if (!Reflect.deleteProperty(target, member)) stuck.push(member);
+    }
+    // V8 makes some constants non-configurable (Number.EPSILON, …): the global constructor
+    // is replaced by one that converts the same way and lacks them.
+    if (stuck.length) global[owner] = withoutStatics(context, owner, stuck);
+  }
+
+  const InternalError = vm.runInContext(
+    "(function(){ function InternalError(m){ var e = new Error(m); Object.setPrototypeOf(e, InternalError.prototype); return e; }" +
+      " InternalError.prototype = Object.create(Error.prototype); InternalError.prototype.constructor = InternalError;" +
+      " InternalError.prototype.name = 'InternalError'; return InternalError; })()",
+    context,
+  ) as ErrorConstructor;
+  global.InternalError = InternalError;
+  // Espruino's `global` is the global object (globalThis is there too).
+  global.global = global;
+  global.globalThis = global;
+  // Base64 of byte strings: built into Espruino, not into V8.
+  global.btoa = (bytes: unknown): string => Buffer.from(String(bytes), "latin1").toString("base64");
+  global.atob = (text: unknown): string => Buffer.from(String(text), "base64").toString("latin1");
+
+  const parse = (global.JSON as JSON).parse;
+  return {
+    context,
+    global,
+    Error: global.Error as ErrorConstructor,
+    InternalError,
+    Uint8Array: global.Uint8Array as Uint8ArrayConstructor,
+    ArrayBuffer: global.ArrayBuffer as ArrayBufferConstructor,
+    fromHost(value: unknown): unknown {
+      return value === undefined ? undefined : parse(JSON.stringify(value));
+    },
+    run(code: string, filename: string): unknown {
+      return vm.runInContext(code, context, { filename });
+    },
+  };
+}
