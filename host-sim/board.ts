@@ -105,6 +105,8 @@ export class Board {
     this.powerOff();
     const realm = createRealm();
     this.realm = realm;
+    // Power is back: the flash takes writes again after a power cut.
+    this.flash.powerOn();
     this.i2c1.attach(this.panelAddress, { receive: (bytes) => this.display.receive(bytes) });
     const espruinoE = new EspruinoE(realm);
     const modules = new Modules(realm);

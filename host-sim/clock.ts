@@ -58,9 +58,14 @@ export class Clock {
     this.timers = this.timers.filter((t) => t.id !== id);
   }
 
+  /**
+   * Espruino's changeInterval: the timer next fires `ms` from now and then every `ms`. On the
+   * device this also turns a setTimeout into a repeating timer, and an unknown id throws.
+   */
   change(id: unknown, ms: number): void {
     const t = this.timers.find((x) => x.id === id);
-    if (!t) return;
+    if (!t) throw new Error("Unknown Interval");
+    t.repeat = true;
     t.interval = Math.max(0, Number(ms) || 0);
     t.due = this.nowMs + t.interval;
     this.wakeReal();

@@ -1,6 +1,8 @@
 // print() and console.log(): what the firmware writes to its console, kept line by line.
 // Espruino's console.log joins its arguments with spaces and prints objects as JSON-ish text.
 
+import { libraryObject } from "./realm.ts";
+
 function show(v: unknown): string {
   if (typeof v === "string") return v;
   if (v === undefined) return "undefined";
@@ -26,6 +28,6 @@ export class ConsoleLog {
 
   globals(): Record<string, unknown> {
     const log = (...args: unknown[]): void => this.write(args);
-    return { print: log, console: { log } };
+    return { print: log, console: libraryObject({ log }) };
   }
 }

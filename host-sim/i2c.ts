@@ -36,6 +36,8 @@ export class I2CBus {
   private setupDone = false;
   /** Transactions sent, and their bytes: what a frame costs on the wire. */
   stats = { transactions: 0, bytes: 0 };
+  /** When set, every transaction is appended: address and data bytes. */
+  transcript: { address: number; bytes: number[] }[] | undefined;
   options: Record<string, unknown> | undefined;
 
   constructor(private realm: () => Realm, readonly name: string) {}
@@ -58,6 +60,7 @@ export class I2CBus {
         const device = this.devices.get(addr);
         // The ESP32 build reports a missing ACK as an error from the write.
         if (!device) throw new (this.realm().InternalError)("I2C Write Error: no device at 0x" + addr.toString(16));
+        if (this.transcript) this.transcript.push({ address: addr, bytes });
         this.stats.transactions++;
         this.stats.bytes += bytes.length + 1;
         device.receive(Uint8Array.from(bytes));

@@ -4,11 +4,13 @@
 import type { Clock } from "./clock.ts";
 
 export const PIN_COUNT = 40;
+/** BTN1 on the ESP32 board file (boards/ESP32.py): the boot button. */
+export const BUTTON_PIN = 0;
 
 interface Watch {
   id: number;
   pin: number;
-  fn: (e: { state: boolean; time: number; lastTime: number | undefined }) => void;
+  fn: (e: { state: boolean; time: number; lastTime: number | undefined; pin: number }) => void;
   repeat: boolean;
   edge: "rising" | "falling" | "both";
   debounce: number;
@@ -41,28 +43,31 @@ export class Gpio {
       if (w.pin !== pin) continue;
       if (w.debounce > 0) {
         // Report only when the level has held still for `debounce` ms.
+        // Espruino reports the time of the last edge, not the time the level had settled.
+        const edgeTime = this.clock.getTime();
         if (w.settle !== undefined) this.clock.clear(w.settle);
         w.settle = this.clock.add(() => {
           w.settle = undefined;
-          this.report(w, this.levels[pin]);
+          this.report(w, this.levels[pin], edgeTime);
         }, w.debounce, false);
       } else {
-        this.report(w, level);
+        this.report(w, level, this.clock.getTime());
       }
     }
   }
 
-  private report(w: Watch, state: boolean): void {
+  private report(w: Watch, state: boolean, time: number): void {
     if (state === w.reported) return;
     w.reported = state;
-    if (w.edge === "rising" && !state) return;
-    if (w.edge === "falling" && state) return;
     if (!this.watches.includes(w)) return;
-    if (!w.repeat) this.watches = this.watches.filter((x) => x !== w);
-    const time = this.clock.getTime();
+    // Espruino updates lastTime on every change, also the edges the watch does not report
+    // (src/jsinteractive.c), so a "rising" watch's e.time - e.lastTime is how long it was low.
     const lastTime = w.lastTime;
     w.lastTime = time;
-    w.fn({ state, time, lastTime });
+    if (w.edge === "rising" && !state) return;
+    if (w.edge === "falling" && state) return;
+    if (!w.repeat) this.watches = this.watches.filter((x) => x !== w);
+    w.fn({ state, time, lastTime, pin: w.pin });
   }
 
   pinNumber(pin: unknown): number {
@@ -83,21 +88,37 @@ export class Gpio {
       pinMode: (pin: unknown): void => {
         this.pinNumber(pin);
       },
-      setWatch: (fn: Watch["fn"], pin: unknown, options?: { repeat?: boolean; edge?: string; debounce?: number }): number => {
+      setWatch: (fn: Watch["fn"], pin: unknown, options?: boolean | { repeat?: boolean; edge?: unknown; debounce?: number }): number => {
         if (typeof fn !== "function") throw new TypeError("Function or String not supplied!");
         const n = this.pinNumber(pin);
-        const o = options || {};
-        const edge = o.edge === "rising" || o.edge === "falling" ? o.edge : "both";
+        // src/jswrap_io.c: a boolean third argument is `repeat`; the board's button (BTN1 = D0
+        // on ESP32) defaults to edge "rising" and a 25 ms debounce, other pins to "both" and 0.
+        const o = typeof options === "object" && options ? options : { repeat: !!options };
+        let edge: Watch["edge"] = n === BUTTON_PIN ? "rising" : "both";
+        if (o.edge !== undefined) {
+          if (o.edge === "rising" || (typeof o.edge === "number" && o.edge > 0)) edge = "rising";
+          else if (o.edge === "falling" || (typeof o.edge === "number" && o.edge < 0)) edge = "falling";
+          else if (o.edge === "both" || o.edge === 0) edge = "both";
+          else throw new TypeError("'edge' in setWatch should be 1, -1, 0, 'rising', 'falling' or 'both'");
+        }
+        const debounce = o.debounce !== undefined ? Math.max(0, Number(o.debounce) || 0) : n === BUTTON_PIN ? 25 : 0;
         const w: Watch = {
-          id: this.nextId++, pin: n, fn, repeat: !!o.repeat, edge, debounce: Math.max(0, Number(o.debounce) || 0),
+          id: this.nextId++, pin: n, fn, repeat: !!o.repeat, edge, debounce,
           reported: this.levels[n], lastTime: undefined, settle: undefined,
         };
         this.watches.push(w);
         return w.id;
       },
-      clearWatch: (id?: unknown): void => {
-        if (id === undefined) this.watches = [];
-        else this.watches = this.watches.filter((w) => w.id !== id);
+      // Espruino: clearWatch() clears them all; clearWatch(undefined) and an unknown id throw.
+      clearWatch: (...args: unknown[]): void => {
+        if (args.length === 0) {
+          this.watches = [];
+          return;
+        }
+        const id = args[0];
+        if (id === undefined) throw new Error("clearWatch(undefined) not allowed. Use clearWatch() instead");
+        if (!this.watches.some((w) => w.id === id)) throw new Error("Unknown Watch " + String(id));
+        this.watches = this.watches.filter((w) => w.id !== id);
       },
     };
     for (let i = 0; i < PIN_COUNT; i++) g["D" + i] = i;

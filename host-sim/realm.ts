@@ -19,12 +19,24 @@ export interface Realm {
 }
 
 function ownerOf(global: Record<string, unknown>, path: string): Record<string, unknown> | undefined {
-  let at: unknown = global;
+  // %TypedArray%, the shared parent of Uint8Array and its kin, has no global name.
+  let at: unknown = path.startsWith("TypedArray.") ? { TypedArray: Object.getPrototypeOf(global.Uint8Array) } : global;
   for (const part of path.split(".")) {
     if (at === null || at === undefined) return undefined;
     at = (at as Record<string, unknown>)[part];
   }
   return at as Record<string, unknown> | undefined;
+}
+
+/**
+ * Espruino's library objects (E, Graphics, console, process) answer `typeof` with "function":
+ * the simulator's are functions too, carrying the members given.
+ */
+export function libraryObject<T extends object>(members: T): T {
+  const fn = function () {
+    throw new TypeError("not a constructor");
+  };
+  return Object.assign(fn, members) as unknown as T;
 }
 
 function withoutStatics(context: vm.Context, name: string, members: string[]): unknown {
@@ -63,7 +75,7 @@ export function createRealm(): Realm {
   const InternalError = vm.runInContext(
     "(function(){ function InternalError(m){ var e = new Error(m); Object.setPrototypeOf(e, InternalError.prototype); return e; }" +
       " InternalError.prototype = Object.create(Error.prototype); InternalError.prototype.constructor = InternalError;" +
-      " InternalError.prototype.name = 'InternalError'; return InternalError; })()",
+      " return InternalError; })()",
     context,
   ) as ErrorConstructor;
   global.InternalError = InternalError;

@@ -26,6 +26,8 @@ export class Flash {
   private file: string | undefined;
   /** Bytes that may still be written before the power goes; undefined = no cut planned. */
   private budget: number | undefined;
+  /** After a cut nothing reaches the flash until powerOn(). */
+  private off = false;
   /** Every write and erase, by name, for tests and the headless log. */
   readonly log: { op: "write" | "erase"; name: string; bytes: number }[] = [];
   onChange: (op: "write" | "erase", name: string) => void = () => {};
@@ -41,6 +43,16 @@ export class Flash {
   /** Plan a power cut after `bytes` more bytes of file data have been written. */
   cutPowerAfter(bytes: number | undefined): void {
     this.budget = bytes;
+    this.off = false;
+  }
+
+  /** The board has power again (a boot): writes reach the flash. A planned cut stays planned. */
+  powerOn(): void {
+    this.off = false;
+  }
+
+  get poweredOff(): boolean {
+    return this.off;
   }
 
   names(): string[] {
@@ -66,16 +78,21 @@ export class Flash {
   /** The device's write: whole, or cut short by the power with the bytes that made it. */
   write(name: string, data: string): void {
     const key = name.slice(0, NAME_LIMIT);
+    if (this.off) throw new PowerCut();
     if (this.budget !== undefined && data.length > this.budget) {
       // A power cut mid-write leaves the bytes written so far; the rest of the file reads
       // as erased flash (0xFF) up to the size the write declared.
       const partial = data.slice(0, this.budget) + "\xff".repeat(data.length - this.budget);
+      this.files.delete(key);
       this.files.set(key, partial);
-      this.budget = 0;
+      this.budget = undefined;
+      this.off = true;
       this.persist();
       throw new PowerCut();
     }
     if (this.budget !== undefined) this.budget -= data.length;
+    // A rewritten file is a new file at the end of the flash: list() shows it last.
+    this.files.delete(key);
     this.files.set(key, data);
     this.log.push({ op: "write", name: key, bytes: data.length });
     this.persist();
@@ -84,6 +101,7 @@ export class Flash {
 
   erase(name: string): void {
     const key = name.slice(0, NAME_LIMIT);
+    if (this.off) throw new PowerCut();
     if (!this.files.delete(key)) return;
     this.log.push({ op: "erase", name: key, bytes: 0 });
     this.persist();
@@ -128,7 +146,8 @@ export function storageModule(flash: Flash, realm: Realm): Record<string, unknow
         return realm.fromHost(JSON.parse(data));
       } catch (err) {
         if (noExceptions) return undefined;
-        throw new realm.Error("JSON.parse: " + (err as Error).message);
+        // Espruino throws a SyntaxError (its own wording: "Got EOF expected ':'").
+        throw new (realm.global.SyntaxError as SyntaxErrorConstructor)((err as Error).message);
       }
     },
     readArrayBuffer(name: string): ArrayBuffer | undefined {
@@ -140,6 +159,7 @@ export function storageModule(flash: Flash, realm: Realm): Record<string, unknow
     },
     write(name: string, data: unknown, offset?: number, size?: number): boolean {
       const bytes = toByteString(data);
+      if (bytes.length === 0 && size === undefined) throw new realm.Error("Can't create zero length file");
       if (offset === undefined || offset === 0 && (size === undefined || size === bytes.length)) {
         flash.write(String(name), bytes);
         return true;
@@ -167,7 +187,8 @@ export function storageModule(flash: Flash, realm: Realm): Record<string, unknow
       } else if (typeof pattern === "string") {
         names = names.filter((n) => n.indexOf(pattern) >= 0);
       }
-      return realm.fromHost(names.sort());
+      // In flash order: creation order, a rewritten file last (as the device lists them).
+      return realm.fromHost(names);
     },
     getFree(): number {
       return FLASH_BYTES - flash.used();

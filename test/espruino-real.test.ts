@@ -1,0 +1,116 @@
+// The truth about the dialect is the interpreter itself. Where $ESPRUINO names a Linux build
+// of Espruino, the same programs run there and on the simulated board, and their output must
+// be the same: the firmware bundle's I2C bytes, Graphics' pixels, and which built-ins exist.
+// Without $ESPRUINO these tests are reported as skipped.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { GLOBALS, MISSING_GLOBALS, MISSING_MEMBERS } from "../dialect/espruino.mjs";
+import { Board } from "../host-sim/board.ts";
+import { Flash } from "../host-sim/storage.ts";
+import { packFont, parseFont } from "../tools/fontpack.mjs";
+import { ESPRUINO, I2C_TRACE_PRELUDE, hex, runOnEspruino, runOnSimulator } from "./support/espruino.ts";
+import { ROOT, firmwareBundle } from "./support/firmware.ts";
+
+/** The bundle on the simulated board, its I2C traffic in the interpreter prelude's format. */
+function simTranscript(code: string, config?: object, height?: 64 | 32): string[] {
+  const flash = new Flash();
+  if (config) flash.set("codepair.json", JSON.stringify(config));
+  const board = new Board({ flash, panel: { height: height || 64, address: config ? 0x3d : 0x3c } });
+  board.i2c1.transcript = [];
+  board.boot(code);
+  board.clock.runUntilIdle(60000);
+  return board.i2c1.transcript.map((t) => `I2C ${t.address} ${hex(t.bytes)}`);
+}
+
+describe.skipIf(!ESPRUINO)("on the real interpreter ($ESPRUINO)", () => {
+  it("the bundle boots and sends the same I2C bytes as in the simulator (128x64)", async () => {
+    const code = await firmwareBundle();
+    const real = runOnEspruino(I2C_TRACE_PRELUDE + code);
+    expect(real.lines.filter((l) => /Uncaught|Error/.test(l))).toEqual([]);
+    expect(real.status).toBe(0);
+    const sim = simTranscript(code);
+    expect(sim.length).toBeGreaterThan(8);
+    expect(real.lines.filter((l) => l.startsWith("I2C "))).toEqual(sim);
+  });
+
+  it("the bundle boots with a stored config for a 128x32 panel at 0x3D, same bytes", async () => {
+    const code = await firmwareBundle();
+    const config = { display: { height: 32, address: 0x3d } };
+    const writeConfig = `require("Storage").writeJSON("codepair.json", ${JSON.stringify(config)});\n`;
+    const real = runOnEspruino(writeConfig + I2C_TRACE_PRELUDE + code);
+    expect(real.lines.filter((l) => /Uncaught|Error/.test(l))).toEqual([]);
+    const sim = simTranscript(code, config, 32);
+    expect(sim[0]).toMatch(/^I2C 61 /);
+    expect(real.lines.filter((l) => l.startsWith("I2C "))).toEqual(sim);
+  });
+
+  it("Graphics draws the same bytes: layouts, rectangles, our font, images, clipping", () => {
+    const font = packFont(parseFont(readFileSync(resolve(ROOT, "firmware/display/fonts/small.font"), "utf8"), "small.font"));
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+    const program = `
+function dump(tag, g) { var u = new Uint8Array(g.buffer), s = ""; for (var i = 0; i < u.length; i++) s += (256 + u[i]).toString(16).substr(1); print(tag + " " + s); }
+var layouts = [{vertical_byte:true}, {vertical_byte:true, msb:false}, {}, {msb:false}];
+layouts.forEach(function (o, n) {
+  var g = Graphics.createArrayBuffer(24, 16, 1, o);
+  g.setPixel(0, 0); g.setPixel(5, 13); g.setPixel(23, 15); g.setPixel(-1, 3); g.setPixel(30, 2);
+  g.fillRect(7, 5, 3, 2); g.fillRect(20, 12, 40, 40); g.clearRect(4, 3, 5, 4); g.drawRect(10, 1, 14, 9);
+  g.fillRect(0.6, 10.6, 2.4, 12.4);
+  dump("layout" + n, g);
+});
+var g = Graphics.createArrayBuffer(64, 32, 1, {vertical_byte:true, msb:false});
+var bitmap = atob("${b64(font.bitmap)}"), widths = atob("${b64(font.widths)}");
+g.setFontCustom(bitmap, ${font.first}, widths, ${font.height});
+print("h " + g.getFontHeight() + " w " + g.stringWidth("Hello, 0O1lI!") + " " + g.stringWidth("ab\\nabcdef") + " " + g.stringWidth(""));
+g.drawString("Hi 0O1lI", 1, 0); g.drawString("x\\nyz", -2, 9); g.drawString("edge", 50, 28);
+dump("text", g);
+g.clear(); g.setFontCustom(bitmap, ${font.first}, widths, ${font.height} | (2 << 8));
+print("h2 " + g.getFontHeight() + " w2 " + g.stringWidth("ABC"));
+g.drawString("Ag", 3, 2); dump("scale2", g);
+g.clear(); g.setFontCustom(bitmap, ${font.first}, widths, ${font.height} | (3 << 8)); g.drawString("7", 40, 1); dump("scale3", g);
+g.clear(1); g.setColor(1); g.fillRect(0, 0, 63, 31); g.setColor(0); g.setFontCustom(bitmap, ${font.first}, widths, ${font.height});
+g.drawString("dark", 2, 2); dump("dark", g);
+g.clear(); g.setColor(1); g.setBgColor(0);
+var img = {width: 11, height: 5, bpp: 1, buffer: new Uint8Array([0xA5, 0x3C, 0xFF, 0x01, 0x80, 0x55, 0xAA]).buffer};
+g.drawImage(img, 2, 3); g.drawImage(img, -4, -2); g.drawImage(img, 58, 29);
+g.fillRect(30, 0, 50, 20); g.drawImage(img, 32, 4); g.drawImage({width: 11, height: 5, bpp: 1, transparent: 0, buffer: img.buffer}, 32, 12);
+dump("image", g);
+g.setBgColor(1); g.clear(); dump("clearbg", g);
+`;
+    const real = runOnEspruino(program);
+    expect(real.lines.filter((l) => /Uncaught|Error/.test(l))).toEqual([]);
+    const sim = runOnSimulator(program);
+    expect(sim.board.uncaught).toEqual([]);
+    expect(real.lines.length).toBeGreaterThan(10);
+    expect(sim.lines).toEqual(real.lines);
+  });
+
+  it("the dialect lists agree with the interpreter: what exists and what does not", () => {
+    const probes: string[] = [];
+    const candidates = GLOBALS.filter((name) => name !== "arguments").concat(MISSING_GLOBALS);
+    for (const name of candidates) probes.push(`print("${name} " + eval("typeof ${name}"));`);
+    const instances: Record<string, string> = {
+      "Array.prototype": "[]", "TypedArray.prototype": "new Uint8Array(1)", "ArrayBuffer.prototype": "new ArrayBuffer(1)",
+      "Number.prototype": "(5)", "Object.prototype": "({})", "String.prototype": '("x")',
+      "Promise.prototype": "Promise.resolve()", "Error.prototype": 'new Error("x")',
+    };
+    for (const owner of Object.keys(MISSING_MEMBERS) as (keyof typeof MISSING_MEMBERS)[]) {
+      const target = instances[owner] || owner;
+      for (const m of MISSING_MEMBERS[owner]) probes.push(`print("${owner}.${m} " + typeof ${target}.${m});`);
+    }
+    const program = probes.join("\n");
+    const real = runOnEspruino(program);
+    const sim = runOnSimulator(program);
+    expect(real.lines.length).toBe(probes.length);
+    // The device has every global we list (bar the board modules a Linux build lacks) and none we don't.
+    const realTypes = Object.fromEntries(real.lines.map((l) => l.split(" ")));
+    const missingOnReal = GLOBALS.filter((n) => n !== "arguments" && realTypes[n] === "undefined" && n !== "undefined");
+    expect(missingOnReal.filter((n) => !/^D(3[3-9])$/.test(n))).toEqual([]);
+    for (const n of MISSING_GLOBALS) expect(`${n} ${realTypes[n]}`).toBe(`${n} undefined`);
+    for (const line of real.lines) if (line.includes(".")) expect(line).toMatch(/ undefined$/);
+    // The simulator answers as the device does, but for V8's Math and JSON, which are objects
+    // where Espruino says "function", and the pins D33–D39 that a real ESP32 has.
+    const normal = (l: string) => l.replace(/^(Math|JSON) function$/, "$1 object").replace(/^(D3[3-9]) undefined$/, "$1 number");
+    expect(sim.lines).toEqual(real.lines.map(normal));
+  });
+});

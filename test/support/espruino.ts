@@ -1,0 +1,64 @@
+// Runs a program on the real Espruino interpreter named by $ESPRUINO (a Linux build of it),
+// and the same program on the simulated board, so tests can compare the two.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Board, type BoardOptions } from "../../host-sim/board.ts";
+
+/** Path of the real interpreter, or undefined: then the tests that need it are skipped. */
+export const ESPRUINO = process.env.ESPRUINO || undefined;
+
+export interface RealRun {
+  lines: string[];
+  status: number | null;
+}
+
+/** Output lines of `code` run as a file on the interpreter, without its banner and prompts. */
+export function runOnEspruino(code: string, timeoutMs = 15000): RealRun {
+  if (!ESPRUINO) throw new Error("ESPRUINO is not set");
+  // The interpreter keeps its flash in the working directory: one fresh directory a run.
+  const dir = mkdtempSync(join(tmpdir(), "codepair-espruino-"));
+  try {
+    const file = join(dir, "program.js");
+    writeFileSync(file, code, "latin1");
+    const run = spawnSync(ESPRUINO, [file], { cwd: dir, timeout: timeoutMs, input: "", encoding: "latin1" });
+    const raw = (run.stdout || "").replace(/\r/g, "").replace(/\x1b\[J/g, "");
+    const donate = raw.indexOf("espruino.com/Donate");
+    const body = donate >= 0 ? raw.slice(raw.indexOf("\n", donate) + 1) : raw;
+    const lines = body
+      .split("\n")
+      .map((l) => l.replace(/^>+/, ""))
+      .filter((l, i, all) => !(l === "" && (i === 0 || i === all.length - 1)));
+    return { lines, status: run.status };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The same program on the simulated board, with its timers run to the end. */
+export function runOnSimulator(code: string, opts?: BoardOptions): { lines: string[]; board: Board } {
+  const board = new Board(opts);
+  board.boot(code);
+  board.clock.runUntilIdle(60000);
+  return { lines: board.console.lines.slice(), board };
+}
+
+/** A prelude for the interpreter that prints every I2C1.writeTo as `I2C <address> <hex>`. */
+export const I2C_TRACE_PRELUDE = `I2C1.writeTo = function () {
+  var a = arguments, out = "";
+  function add(v) {
+    if (typeof v == "number") out += (256 + (v & 255)).toString(16).substr(1);
+    else if (typeof v == "string") for (var i = 0; i < v.length; i++) add(v.charCodeAt(i));
+    else if (v && v.length !== undefined) for (var j = 0; j < v.length; j++) add(v[j]);
+  }
+  for (var k = 1; k < a.length; k++) add(a[k]);
+  print("I2C " + a[0] + " " + out);
+};
+`;
+
+export function hex(bytes: ArrayLike<number>): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += (256 + bytes[i]).toString(16).slice(1);
+  return s;
+}
