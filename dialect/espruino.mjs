@@ -14,7 +14,7 @@ export const LANGUAGE_GLOBALS = [
   "parseFloat", "parseInt", "undefined",
 ];
 
-/** GPIO pins: on the device `typeof D0` is "number" and D21 === 21. */
+/** GPIO pins: on the device `typeof D0` is "number" and D21 === 21. @type {string[]} */
 export const PIN_NAMES = [];
 for (let i = 0; i < 40; i++) PIN_NAMES.push("D" + i);
 

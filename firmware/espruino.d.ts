@@ -13,7 +13,8 @@ interface Graphics {
   setBgColor(color: number): Graphics;
   /** height: bits 0-7 the height, bits 8-15 the scale (Espruino's reference). */
   setFontCustom(bitmap: string, firstChar: number, widths: string | number, height: number): Graphics;
-  drawString(text: string, x: number, y: number): Graphics;
+  /** solid: paint the glyph cells' unset pixels in the background colour */
+  drawString(text: string, x: number, y: number, solid?: boolean): Graphics;
   stringWidth(text: string): number;
   fillRect(x1: number, y1: number, x2: number, y2: number): Graphics;
   clearRect(x1: number, y1: number, x2: number, y2: number): Graphics;

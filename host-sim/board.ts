@@ -51,7 +51,8 @@ export class Board {
     this.display = new Ssd1306({ width: 128, height: this.panelHeight, address: this.panelAddress });
     this.i2c1 = new I2CBus(this.realmOrThrow.bind(this), "I2C1");
     this.clock.onUncaught = (err) => this.report(err);
-    this.clock.afterCallback = () => this.onTick();
+    this.clock.afterCallback = () => this.settle();
+    this.gpio.afterCallback = () => this.settle();
   }
 
   /** Runs a firmware bundle from power-up. */
@@ -112,14 +113,28 @@ export class Board {
     const modules = new Modules(realm);
     modules.provide("Storage", storageModule(this.flash, realm));
     const clock = this.clock;
+    const clearTimer = (name: string, args: unknown[]): void => {
+      if (args.length > 0 && args[0] === undefined) {
+        throw new realm.Error(name + "(undefined) not allowed. Use " + name + "() instead");
+      }
+      // (With no argument the device clears every timer; the simulator leaves them.)
+      if (args.length > 0) clock.clear(args[0]);
+    };
     const globals: Record<string, unknown> = Object.assign(
       {
         getTime: () => clock.getTime(),
         setTimeout: (fn: () => void, ms: number) => clock.add(fn, ms, false),
         setInterval: (fn: () => void, ms: number) => clock.add(fn, ms, true),
-        clearTimeout: (id: unknown) => clock.clear(id),
-        clearInterval: (id: unknown) => clock.clear(id),
-        changeInterval: (id: unknown, ms: number) => clock.change(id, ms),
+        // Espruino 2v29 refuses clearTimeout(undefined) (a stale handle is a bug on the device).
+        clearTimeout: (...args: unknown[]) => clearTimer("clearTimeout", args),
+        clearInterval: (...args: unknown[]) => clearTimer("clearInterval", args),
+        changeInterval: (id: unknown, ms: number) => {
+          try {
+            clock.change(id, ms);
+          } catch (err) {
+            throw new realm.Error((err as Error).message);
+          }
+        },
         I2C1: this.i2c1.port(),
       },
       this.gpio.globals(),
@@ -135,7 +150,24 @@ export class Board {
     } catch (err) {
       this.report(err);
     }
-    espruinoE.emit("init");
+    this.settle();
+    try {
+      espruinoE.emit("init");
+    } catch (err) {
+      this.report(err);
+    }
+    this.settle();
+  }
+
+  /** A firmware task has ended: its promise jobs run, then whoever watches the board looks. */
+  private settle(): void {
+    if (this.realm && this.powered) {
+      try {
+        this.realm.drain();
+      } catch (err) {
+        this.report(err);
+      }
+    }
     this.onTick();
   }
 
@@ -145,6 +177,11 @@ export class Board {
       return;
     }
     this.uncaught.push(err);
+    // Espruino prints a thrown non-object as it is: `throw "str"` → "Uncaught str".
+    if (err === null || (typeof err !== "object" && typeof err !== "function")) {
+      this.console.write(["Uncaught " + String(err)]);
+      return;
+    }
     const e = err as { message?: string; constructor?: { name?: string } };
     const kind = (e && e.constructor && e.constructor.name) || "Error";
     this.console.write(["Uncaught " + kind + ": " + (e && e.message !== undefined ? e.message : String(err))]);

@@ -9,6 +9,8 @@ import { Board } from "./board.ts";
 import { toTerminal } from "./render.ts";
 import { Flash } from "./storage.ts";
 
+/** The firmware's config record (firmware/store/config.ts). */
+const CONFIG_FILE = "codepair.json";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export interface CliOptions {
@@ -45,6 +47,22 @@ export function parseArgs(argv: string[]): CliOptions {
   return opts;
 }
 
+/** A board with a 128×32 panel is one whose config says so: write it into the device's config. */
+export function configurePanel(flash: Flash, height: 64 | 32): void {
+  const stored = flash.get(CONFIG_FILE);
+  let config: { display?: { height?: number } } = {};
+  if (stored !== undefined) {
+    try {
+      config = JSON.parse(stored);
+    } catch {
+      return; // leave a broken config for the firmware to report
+    }
+  }
+  if ((config.display && config.display.height) === height || (height === 64 && !(config.display && config.display.height))) return;
+  config.display = Object.assign({}, config.display, { height });
+  flash.set(CONFIG_FILE, JSON.stringify(config));
+}
+
 function main(): void {
   let opts: CliOptions;
   try {
@@ -57,7 +75,9 @@ function main(): void {
     console.error(`codepair simulator: ${opts.bundle} is missing; run \`npm run build\` first`);
     process.exit(1);
   }
-  const board = new Board({ panel: { height: opts.height }, flash: new Flash({ file: opts.flashFile }) });
+  const flash = new Flash({ file: opts.flashFile });
+  configurePanel(flash, opts.height);
+  const board = new Board({ panel: { height: opts.height }, flash });
   const tty = process.stdout.isTTY;
   let last = "";
   const draw = (): void => {

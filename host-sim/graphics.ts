@@ -196,10 +196,19 @@ export class ArrayBufferGraphics {
     return Math.max(widest, w);
   }
 
-  drawString(text: string, x: number, y: number): this {
+  /**
+   * Draws text in the custom font, top-left at (x, y); `solid` paints the glyph cells' unset
+   * pixels in the background colour. As measured on 2v29, a glyph is drawn only when
+   * x > -width·scale, x < panel width - 1 (so one starting in the last column is not), and
+   * y > -font height, y <= panel height - 1; otherwise pixels clip one by one.
+   */
+  drawString(text: string, x: number, y: number, solid?: boolean): this {
     const font = this.font;
     if (!font) return this;
     const s = String(text);
+    const fontHeight = font.height * font.scale;
+    const maxX = this.width - 1;
+    const maxY = this.height - 1;
     let cx = Math.floor(x);
     let cy = Math.floor(y);
     const startX = cx;
@@ -207,21 +216,20 @@ export class ArrayBufferGraphics {
       const code = s.charCodeAt(i);
       if (code === 10) {
         cx = startX;
-        cy += font.height * font.scale;
+        cy += fontHeight;
         continue;
       }
       const w = this.charWidth(font, code);
-      if (code < font.first || code - font.first >= this.glyphCount(font)) {
-        cx += w * font.scale;
-        continue;
-      }
-      let bit = this.glyphOffset(font, code);
-      for (let col = 0; col < w; col++) {
-        for (let row = 0; row < font.height; row++, bit++) {
-          const byte = font.bitmap.charCodeAt(bit >> 3);
-          if (byte & (0x80 >> (bit & 7))) {
+      const inFont = code >= font.first && code - font.first < this.glyphCount(font);
+      if (inFont && cx > -w * font.scale && cx < maxX && cy > -fontHeight && cy <= maxY) {
+        let bit = this.glyphOffset(font, code);
+        for (let col = 0; col < w; col++) {
+          for (let row = 0; row < font.height; row++, bit++) {
+            const on = (font.bitmap.charCodeAt(bit >> 3) & (0x80 >> (bit & 7))) !== 0;
+            if (!on && !solid) continue;
+            const color = on ? this.fg : this.bg;
             for (let sy = 0; sy < font.scale; sy++) {
-              for (let sx = 0; sx < font.scale; sx++) this.put(cx + col * font.scale + sx, cy + row * font.scale + sy, this.fg);
+              for (let sx = 0; sx < font.scale; sx++) this.put(cx + col * font.scale + sx, cy + row * font.scale + sy, color);
             }
           }
         }

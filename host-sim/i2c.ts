@@ -22,10 +22,15 @@ export function flattenData(args: unknown[]): number[] {
         for (let i = 0; i < items.length; i++) out.push(items[i] & 0xff);
       }
     } else if (Array.isArray(v)) for (const x of v) add(x);
-    else if (v && typeof v === "object" && "data" in v) {
-      const o = v as { data: unknown; count?: number };
-      for (let i = 0; i < (o.count === undefined ? 1 : o.count); i++) add(o.data);
-    } else if (v !== undefined && v !== null) throw new TypeError("I2C.writeTo: can't send " + typeof v);
+    else if (Object.prototype.toString.call(v) === "[object ArrayBuffer]") add(new Uint8Array(v as ArrayBuffer));
+    else if (v === undefined || v === null) throw new TypeError("Expecting Number or iterable, got " + String(v));
+    else if (typeof v === "object" && "data" in v && typeof (v as { count?: unknown }).count === "number") {
+      // Espruino needs both: {data:7} alone throws.
+      const o = v as { data: unknown; count: number };
+      for (let i = 0; i < o.count; i++) add(o.data);
+    } else if (typeof v === "object") {
+      throw new TypeError("If specifying an object, it must be of the form {data : ..., count : N} or {callback : fn}");
+    } else throw new TypeError("I2C.writeTo: can't send " + typeof v);
   };
   for (const a of args) add(a);
   return out;
@@ -58,8 +63,8 @@ export class I2CBus {
         const addr = typeof address === "object" && address ? Number((address as { address: number }).address) : Number(address);
         const bytes = flattenData(data);
         const device = this.devices.get(addr);
-        // The ESP32 build reports a missing ACK as an error from the write.
-        if (!device) throw new (this.realm().InternalError)("I2C Write Error: no device at 0x" + addr.toString(16));
+        // The ESP32 port (targets/esp32/jshardwareI2c.c) raises this when no device ACKs.
+        if (!device) throw new (this.realm().Error)("jshI2CWrite: slave doesn't ACK the transfer");
         if (this.transcript) this.transcript.push({ address: addr, bytes });
         this.stats.transactions++;
         this.stats.bytes += bytes.length + 1;

@@ -1,4 +1,5 @@
-// GPIO as the firmware sees it: pins D0…D39 (BTN is D0, the ESP32's boot button),
+// GPIO as the firmware sees it: pins D0…D39 (D0 is the ESP32's boot button; the device's
+// BTN/BTN1 aliases are left out because dialect/espruino.mjs does not list them),
 // digitalRead, pinMode, setWatch and clearWatch; and a Button that tests press, hold,
 // release and bounce. The button pulls its pin low while pressed, as the boot button does.
 import type { Clock } from "./clock.ts";
@@ -24,6 +25,9 @@ export class Gpio {
   private levels: boolean[] = [];
   private watches: Watch[] = [];
   private nextId = 1;
+
+  /** Called after every watch callback ran (the board drains promise jobs, redraws). */
+  afterCallback: () => void = () => {};
 
   constructor(private clock: Clock) {
     for (let i = 0; i < PIN_COUNT; i++) {
@@ -83,7 +87,6 @@ export class Gpio {
 
   globals(): Record<string, unknown> {
     const g: Record<string, unknown> = {
-      BTN: 0,
       digitalRead: (pin: unknown): number => (this.read(this.pinNumber(pin)) ? 1 : 0),
       pinMode: (pin: unknown): void => {
         this.pinNumber(pin);

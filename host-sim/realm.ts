@@ -16,6 +16,8 @@ export interface Realm {
   /** A value from Node made into a value of the context (plain data: JSON-shaped). */
   fromHost(value: unknown): unknown;
   run(code: string, filename: string): unknown;
+  /** Runs the promise jobs firmware code queued: Espruino runs them when a task ends. */
+  drain(): void;
 }
 
 function ownerOf(global: Record<string, unknown>, path: string): Record<string, unknown> | undefined {
@@ -42,8 +44,11 @@ export function libraryObject<T extends object>(members: T): T {
 function withoutStatics(context: vm.Context, name: string, members: string[]): unknown {
   return vm.runInContext(
     "(function (O, missing) {" +
-      " var W = function (v) { return arguments.length ? O(v) : O(); };" +
+      " var W = function (v) { if (this instanceof W) return arguments.length ? new O(v) : new O();" +
+      "   return arguments.length ? O(v) : O(); };" +
       " W.prototype = O.prototype;" +
+      // (5).constructor === Number on the device too.
+      " Object.defineProperty(O.prototype, 'constructor', { value: W, writable: true, configurable: true });" +
       " Object.getOwnPropertyNames(O).forEach(function (k) {" +
       "   if (missing.indexOf(k) < 0 && !Object.prototype.hasOwnProperty.call(W, k)) W[k] = O[k]; });" +
       " return W; })",
@@ -52,7 +57,9 @@ function withoutStatics(context: vm.Context, name: string, members: string[]): u
 }
 
 export function createRealm(): Realm {
-  const context = vm.createContext({}, { codeGeneration: { strings: true, wasm: false } });
+  // The context keeps its own promise-job queue, drained when an evaluation ends (drain()),
+  // instead of sharing Node's, which would run firmware's jobs only when the host is idle.
+  const context = vm.createContext({}, { codeGeneration: { strings: true, wasm: false }, microtaskMode: "afterEvaluate" });
   const global = vm.runInContext("this", context) as Record<string, unknown>;
 
   for (const name of MISSING_GLOBALS) delete global[name];
@@ -99,6 +106,10 @@ export function createRealm(): Realm {
     },
     run(code: string, filename: string): unknown {
       return vm.runInContext(code, context, { filename });
+    },
+    drain(): void {
+      // Evaluating any script ends with a checkpoint of the context's queue ("" is skipped).
+      vm.runInContext("0", context);
     },
   };
 }

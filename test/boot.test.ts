@@ -48,7 +48,7 @@ describe("boot", () => {
     flash.set("codepair.json", JSON.stringify({ display: { address: 0x3d } }));
     const board = new Board({ flash });
     board.boot(await firmwareBundle());
-    expect(board.console.lines.join("\n")).toMatch(/Uncaught InternalError: I2C Write Error/);
+    expect(board.console.lines.join("\n")).toMatch(/Uncaught Error: jshI2CWrite: slave doesn't ACK the transfer/);
     expect(litCount(board.screen())).toBe(0);
   });
 

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GLOBALS, MISSING_GLOBALS, MISSING_MEMBERS } from "../dialect/espruino.mjs";
+import { bundleFirmware } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
 import { Flash } from "../host-sim/storage.ts";
 import { packFont, parseFont } from "../tools/fontpack.mjs";
@@ -45,6 +46,17 @@ describe.skipIf(!ESPRUINO)("on the real interpreter ($ESPRUINO)", () => {
     expect(real.lines.filter((l) => l.startsWith("I2C "))).toEqual(sim);
   });
 
+  for (const fixture of ["lowered", "clean"]) {
+    it(`what the gate lets through runs there: test/fixtures/dialect/${fixture}.ts`, async () => {
+      const out = await bundleFirmware({ entry: `test/fixtures/dialect/${fixture}.ts` });
+      expect(out.problems).toEqual([]);
+      const real = runOnEspruino(out.code);
+      expect(real.status).toBe(0);
+      expect(real.lines.filter((l) => /Uncaught|Error/.test(l))).toEqual([]);
+      expect(runOnSimulator(out.code).lines).toEqual(real.lines);
+    });
+  }
+
   it("Graphics draws the same bytes: layouts, rectangles, our font, images, clipping", () => {
     const font = packFont(parseFont(readFileSync(resolve(ROOT, "firmware/display/fonts/small.font"), "utf8"), "small.font"));
     const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
@@ -64,6 +76,10 @@ g.setFontCustom(bitmap, ${font.first}, widths, ${font.height});
 print("h " + g.getFontHeight() + " w " + g.stringWidth("Hello, 0O1lI!") + " " + g.stringWidth("ab\\nabcdef") + " " + g.stringWidth(""));
 g.drawString("Hi 0O1lI", 1, 0); g.drawString("x\\nyz", -2, 9); g.drawString("edge", 50, 28);
 dump("text", g);
+g.clear(); g.drawString("M", 63, 0); g.drawString("M", 62, 9); g.drawString("MM", 58, 18); g.drawString("W", -4, 24);
+dump("clip", g);
+g.clear(); g.fillRect(0, 0, 63, 31); g.setBgColor(0); g.drawString("solid", 3, 3, true); g.setBgColor(1); g.setColor(0); g.drawString("inv", 3, 14, true);
+g.setColor(1); g.setBgColor(0); dump("solid", g);
 g.clear(); g.setFontCustom(bitmap, ${font.first}, widths, ${font.height} | (2 << 8));
 print("h2 " + g.getFontHeight() + " w2 " + g.stringWidth("ABC"));
 g.drawString("Ag", 3, 2); dump("scale2", g);

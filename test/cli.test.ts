@@ -1,0 +1,54 @@
+// `npm start`'s simulator: boots the bundle in real time and draws the panel in the terminal.
+import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { configurePanel, parseArgs } from "../host-sim/cli.ts";
+import { Flash } from "../host-sim/storage.ts";
+import { ROOT, firmwareBundle } from "./support/firmware.ts";
+
+const TSX = resolve(ROOT, "node_modules/.bin/tsx");
+
+function runCli(args: string[]) {
+  return spawnSync(TSX, ["host-sim/cli.ts", ...args], { cwd: ROOT, encoding: "utf8", timeout: 20000 });
+}
+
+describe("simulator CLI", () => {
+  it("draws the splash in the terminal and exits when told to", async () => {
+    await firmwareBundle();
+    const run = runCli(["--exit-after", "0.3"]);
+    expect(run.status).toBe(0);
+    const lines = run.stdout.split("\n");
+    // a bordered 128-column panel, 32 text rows of half blocks for 64 pixel rows
+    expect(lines[0]).toBe("┌" + "─".repeat(128) + "┐");
+    expect(lines[33]).toBe("└" + "─".repeat(128) + "┘");
+    expect(lines.slice(1, 33).join("")).toMatch(/[▀▄█]/);
+    expect(run.stdout).not.toContain("Uncaught");
+  });
+
+  it("draws a 32-row panel with --height 32, the device configured for it", () => {
+    const run = runCli(["--height", "32", "--exit-after", "0.2"]);
+    expect(run.status).toBe(0);
+    const lines = run.stdout.split("\n");
+    expect(lines[17]).toBe("└" + "─".repeat(128) + "┘");
+    // the splash's name in the top rows, not a 64-row image folded into 32
+    expect(lines.slice(1, 5).join("")).toMatch(/[▀▄█]/);
+    const flash = new Flash();
+    configurePanel(flash, 32);
+    expect(JSON.parse(flash.get("codepair.json")!)).toEqual({ display: { height: 32 } });
+    flash.set("codepair.json", JSON.stringify({ display: { address: 61 }, button: 4 }));
+    configurePanel(flash, 32);
+    expect(JSON.parse(flash.get("codepair.json")!)).toEqual({ display: { address: 61, height: 32 }, button: 4 });
+    const untouched = new Flash();
+    configurePanel(untouched, 64);
+    expect(untouched.get("codepair.json")).toBeUndefined();
+  });
+
+  it("refuses unknown options and bad values with a message", () => {
+    const run = runCli(["--height", "48"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("--height is 64 or 32");
+    expect(() => parseArgs(["--frobnicate"])).toThrow(/unknown option --frobnicate/);
+    expect(() => parseArgs(["--flash"])).toThrow(/--flash needs a value/);
+    expect(parseArgs(["--height", "32"]).height).toBe(32);
+  });
+});
