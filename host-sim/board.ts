@@ -53,6 +53,7 @@ export class Board {
     this.clock.onUncaught = (err) => this.report(err);
     this.clock.afterCallback = () => this.settle();
     this.gpio.afterCallback = () => this.settle();
+    this.gpio.onUncaught = (err) => this.report(err);
   }
 
   /** Runs a firmware bundle from power-up. */
@@ -111,7 +112,7 @@ export class Board {
     this.i2c1.attach(this.panelAddress, { receive: (bytes) => this.display.receive(bytes) });
     const espruinoE = new EspruinoE(realm);
     const modules = new Modules(realm);
-    modules.provide("Storage", storageModule(this.flash, realm));
+    modules.provide("Storage", realm.object(storageModule(this.flash, realm)));
     const clock = this.clock;
     const clearTimer = (name: string, args: unknown[]): void => {
       if (args.length > 0 && args[0] === undefined) {
@@ -135,15 +136,18 @@ export class Board {
             throw new realm.Error((err as Error).message);
           }
         },
-        I2C1: this.i2c1.port(),
+        I2C1: realm.object(this.i2c1.port()),
       },
       this.gpio.globals(),
-      this.console.globals(),
+      this.console.globals(realm),
       espruinoE.globals(),
       modules.globals(),
       graphicsGlobals(realm),
     );
-    for (const name of Object.keys(globals)) realm.global[name] = globals[name];
+    for (const name of Object.keys(globals)) {
+      const v = globals[name];
+      realm.global[name] = typeof v === "function" && !Object.keys(v).length ? realm.adopt(v as () => unknown) : v;
+    }
     this.powered = true;
     try {
       realm.run(this.code, "firmware.js");

@@ -1,7 +1,7 @@
 // print() and console.log(): what the firmware writes to its console, kept line by line.
 // Espruino's console.log joins its arguments with spaces and prints objects as JSON-ish text.
 
-import { libraryObject } from "./realm.ts";
+import type { Realm } from "./realm.ts";
 
 function show(v: unknown): string {
   if (typeof v === "string") return v;
@@ -26,8 +26,8 @@ export class ConsoleLog {
     }
   }
 
-  globals(): Record<string, unknown> {
+  globals(realm: Realm): Record<string, unknown> {
     const log = (...args: unknown[]): void => this.write(args);
-    return { print: log, console: libraryObject({ log }) };
+    return { print: realm.adopt(log), console: realm.library({ log }) };
   }
 }

@@ -1,5 +1,5 @@
 // Espruino's `E` (the parts the firmware uses: events and byte strings) and `process`.
-import { libraryObject, type Realm } from "./realm.ts";
+import type { Realm } from "./realm.ts";
 
 export class EspruinoE {
   private handlers: Record<string, ((...args: unknown[]) => void)[]> = {};
@@ -11,7 +11,7 @@ export class EspruinoE {
   }
 
   globals(): Record<string, unknown> {
-    const E = libraryObject({
+    const E = this.realm.library({
       on: (event: string, fn: (...args: unknown[]) => void): void => {
         (this.handlers[event] = this.handlers[event] || []).push(fn);
       },
@@ -33,7 +33,7 @@ export class EspruinoE {
       },
       getErrorFlags: (): unknown => this.realm.fromHost([]),
     });
-    const process = libraryObject({
+    const process = this.realm.library({
       version: "2v29",
       env: this.realm.fromHost({ VERSION: "2v29", BOARD: "ESP32", CONSOLE: "Serial1" }),
     });

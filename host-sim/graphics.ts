@@ -6,7 +6,7 @@
 // - fillRect/clearRect/drawRect take inclusive corners in either order; drawing clips.
 // - setFontCustom(bitmap, first, widths, height): see drawString below.
 // Only 1 bit per pixel is modelled: the firmware draws on a monochrome OLED.
-import { libraryObject, type Realm } from "./realm.ts";
+import type { Realm } from "./realm.ts";
 
 interface CustomFont {
   bitmap: string;
@@ -262,7 +262,7 @@ export class ArrayBufferGraphics {
 /** The global `Graphics` as the firmware sees it. */
 export function graphicsGlobals(realm: Realm): Record<string, unknown> {
   return {
-    Graphics: libraryObject({
+    Graphics: realm.library({
       createArrayBuffer(width: number, height: number, bpp: number, options?: { vertical_byte?: boolean; msb?: boolean }) {
         if (bpp !== 1) throw new realm.Error("simulator: only 1 bpp ArrayBuffer graphics are modelled");
         const o = options || {};

@@ -28,6 +28,8 @@ export class Gpio {
 
   /** Called after every watch callback ran (the board drains promise jobs, redraws). */
   afterCallback: () => void = () => {};
+  /** An exception a watch callback threw: Espruino reports it and goes on. */
+  onUncaught: (err: unknown) => void = () => {};
 
   constructor(private clock: Clock) {
     for (let i = 0; i < PIN_COUNT; i++) {
@@ -71,7 +73,13 @@ export class Gpio {
     if (w.edge === "rising" && !state) return;
     if (w.edge === "falling" && state) return;
     if (!w.repeat) this.watches = this.watches.filter((x) => x !== w);
-    w.fn({ state, time, lastTime, pin: w.pin });
+    try {
+      w.fn({ state, time, lastTime, pin: w.pin });
+    } catch (err) {
+      this.onUncaught(err);
+    } finally {
+      this.afterCallback();
+    }
   }
 
   pinNumber(pin: unknown): number {

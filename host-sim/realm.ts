@@ -18,6 +18,19 @@ export interface Realm {
   run(code: string, filename: string): unknown;
   /** Runs the promise jobs firmware code queued: Espruino runs them when a task ends. */
   drain(): void;
+  /**
+   * A host function as a function of the context. Firmware sees only functions of its own
+   * realm: V8 queues a promise job in the queue of its handler's realm, so `.then(print)`
+   * with a host `print` would run outside the board's tasks.
+   */
+  adopt<F extends (...args: never[]) => unknown>(fn: F): F;
+  /** A plain object of the context whose functions are adopted (I2C1, require("Storage")). */
+  object<T extends object>(members: T): T;
+  /**
+   * Espruino's library objects (E, Graphics, console, process) answer `typeof` with
+   * "function": a function of the context carrying the members given, adopted.
+   */
+  library<T extends object>(members: T): T;
 }
 
 function ownerOf(global: Record<string, unknown>, path: string): Record<string, unknown> | undefined {
@@ -28,17 +41,6 @@ function ownerOf(global: Record<string, unknown>, path: string): Record<string, 
     at = (at as Record<string, unknown>)[part];
   }
   return at as Record<string, unknown> | undefined;
-}
-
-/**
- * Espruino's library objects (E, Graphics, console, process) answer `typeof` with "function":
- * the simulator's are functions too, carrying the members given.
- */
-export function libraryObject<T extends object>(members: T): T {
-  const fn = function () {
-    throw new TypeError("not a constructor");
-  };
-  return Object.assign(fn, members) as unknown as T;
 }
 
 function withoutStatics(context: vm.Context, name: string, members: string[]): unknown {
@@ -93,6 +95,22 @@ export function createRealm(): Realm {
   global.btoa = (bytes: unknown): string => Buffer.from(String(bytes), "latin1").toString("base64");
   global.atob = (text: unknown): string => Buffer.from(String(text), "base64").toString("latin1");
 
+  const trampoline = vm.runInContext(
+    "(function (f) { return function () { return f.apply(this, arguments); }; })",
+    context,
+  ) as <F>(fn: F) => F;
+  const makeObject = vm.runInContext("(function () { return {}; })", context) as () => Record<string, unknown>;
+  const makeLibrary = vm.runInContext(
+    "(function () { return function () { throw new TypeError('not a constructor'); }; })",
+    context,
+  ) as () => Record<string, unknown>;
+  const fill = <T extends object>(target: Record<string, unknown>, members: T): T => {
+    for (const key of Object.keys(members)) {
+      const v = (members as Record<string, unknown>)[key];
+      target[key] = typeof v === "function" ? trampoline(v) : v;
+    }
+    return target as unknown as T;
+  };
   const parse = (global.JSON as JSON).parse;
   return {
     context,
@@ -107,6 +125,9 @@ export function createRealm(): Realm {
     run(code: string, filename: string): unknown {
       return vm.runInContext(code, context, { filename });
     },
+    adopt: (fn) => trampoline(fn),
+    object: (members) => fill(makeObject(), members),
+    library: (members) => fill(makeLibrary(), members),
     drain(): void {
       // Evaluating any script ends with a checkpoint of the context's queue ("" is skipped).
       vm.runInContext("0", context);

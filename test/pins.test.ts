@@ -3,6 +3,7 @@
 // debounce) and were checked on the 2v29 interpreter where Linux allows it (ids, errors).
 import { describe, expect, it } from "vitest";
 import { Clock } from "../host-sim/clock.ts";
+import { Board } from "../host-sim/board.ts";
 import { Button, Gpio, PIN_COUNT } from "../host-sim/pins.ts";
 
 interface WatchEvent {
@@ -253,5 +254,32 @@ describe("pins", () => {
     }
     expect(() => pinMode(40)).toThrow(/Invalid pin/);
     expect(() => setWatch(42 as unknown as () => void, PIN)).toThrow("Function or String not supplied!");
+  });
+});
+
+describe("watch callbacks on the board", () => {
+  it("an exception in a watch is reported as uncaught and the board runs on", () => {
+    const board = new Board();
+    board.boot(
+      "setWatch(function () { throw new Error('pressed wrong'); }, 0, { repeat: true, edge: 'falling' });" +
+        "setWatch(function () { print('second watch'); }, 0, { repeat: true, edge: 'falling' });" +
+        "setTimeout(function () { print('timer ran'); }, 50);",
+    );
+    board.button.press();
+    board.advance(100);
+    expect(board.console.lines).toEqual(["Uncaught Error: pressed wrong", "second watch", "timer ran"]);
+    expect(board.uncaught.length).toBe(1);
+  });
+
+  it("promise jobs queued by a watch run when the watch's task ends, before the next timer", () => {
+    const board = new Board();
+    board.boot(
+      "setWatch(function () { Promise.resolve('job').then(print); print('watch'); }, 0, { edge: 'falling', debounce: 0 });" +
+        "setTimeout(function () { print('timer'); }, 10);",
+    );
+    board.button.press();
+    expect(board.console.lines).toEqual(["watch", "job"]);
+    board.advance(20);
+    expect(board.console.lines).toEqual(["watch", "job", "timer"]);
   });
 });
