@@ -17,6 +17,7 @@
 //   class-depth          class whose superclass is itself a subclass (three levels)
 //   inherited-static     Sub.m() where m is a static member of a base class only
 //   let-in-loop-closure  closure capturing a let/const declared in a loop (one shared binding)
+//   json-parse           JSON.parse: lenient on the device, and aborts it on a "__proto__" key
 //   label, tagged-template, computed-key, new-target, error-name, instanceof-error,
 //   negative-index, async, generator, private, unlowered
 import { parse } from "acorn";
@@ -333,6 +334,14 @@ function findViolations(program, locate) {
             !isGlobalRef(callee.object) && !isGuarded(callee)) {
           const owners = /** @type {string[]} */ (MISSING_PROTO.get(name)).map((o) => `${o}.${name}`).join(" / ");
           report(callee.property, "member", `.${name}() (${owners}) is missing on the device; refused by name since the receiver's type is unknown`);
+        }
+        // json-parse: measured on 2v29, the device's JSON.parse accepts what RFC 8259 does
+        // not (trailing text, commas and quotes of its own), returns undefined without an
+        // error for a truncated number (`{"a":-`), and a "__proto__" key aborts the
+        // interpreter (ASSERT in jsvar.c). Replies from the network go through firmware/json/.
+        if (node.type === "CallExpression" && name === "parse" && isGlobalRef(callee.object) &&
+            callee.object.type === "Identifier" && callee.object.name === "JSON") {
+          report(callee.property, "json-parse", 'JSON.parse is lenient on the device and a "__proto__" key aborts the interpreter: read JSON with firmware/json/');
         }
         // regexp: new RegExp("literal", "flags")
         if (callee.type === "Identifier" && callee.name === "RegExp" && isGlobalRef(callee) &&

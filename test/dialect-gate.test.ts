@@ -38,6 +38,7 @@ describe("one fixture per rule, reported at the TypeScript line", () => {
     { fixture: "error-name", rule: "error-name", lines: [6], message: "`e.name`" },
     { fixture: "instanceof-error", rule: "instanceof-error", lines: [4], message: "instanceof TypeError" },
     { fixture: "negative-index", rule: "negative-index", lines: [4] },
+    { fixture: "json-parse", rule: "json-parse", lines: [5], message: "JSON.parse is lenient on the device" },
     { fixture: "derived-class-field", rule: "unlowered", lines: [7], message: "super(...arguments)" },
   ];
   for (const c of cases) {
