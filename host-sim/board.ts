@@ -113,31 +113,11 @@ export class Board {
     const espruinoE = new EspruinoE(realm);
     const modules = new Modules(realm);
     modules.provide("Storage", realm.object(storageModule(this.flash, realm)));
-    const clock = this.clock;
-    const clearTimer = (name: string, args: unknown[]): void => {
-      if (args.length > 0 && args[0] === undefined) {
-        throw new realm.Error(name + "(undefined) not allowed. Use " + name + "() instead");
-      }
-      // (With no argument the device clears every timer; the simulator leaves them.)
-      if (args.length > 0) clock.clear(args[0]);
-    };
     const globals: Record<string, unknown> = Object.assign(
       {
-        getTime: () => clock.getTime(),
-        setTimeout: (fn: () => void, ms: number) => clock.add(fn, ms, false),
-        setInterval: (fn: () => void, ms: number) => clock.add(fn, ms, true),
-        // Espruino 2v29 refuses clearTimeout(undefined) (a stale handle is a bug on the device).
-        clearTimeout: (...args: unknown[]) => clearTimer("clearTimeout", args),
-        clearInterval: (...args: unknown[]) => clearTimer("clearInterval", args),
-        changeInterval: (id: unknown, ms: number) => {
-          try {
-            clock.change(id, ms);
-          } catch (err) {
-            throw new realm.Error((err as Error).message);
-          }
-        },
         I2C1: realm.object(this.i2c1.port()),
       },
+      this.clock.globals(realm),
       this.gpio.globals(),
       this.console.globals(realm),
       espruinoE.globals(),

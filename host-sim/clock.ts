@@ -1,8 +1,10 @@
-// Espruino's timers (setTimeout, setInterval, clearTimeout, clearInterval, changeInterval) and
-// getTime(), on one clock that tests drive by hand or that follows real time.
+// Espruino's timers (setTimeout, setInterval, clearTimeout, clearInterval, changeInterval),
+// getTime() and Date, on one clock that tests drive by hand or that follows real time.
 //
 // Espruino runs one timer callback at a time from its idle loop, in order of due time; an
 // exception in one is reported as "Uncaught …" on the console and the others still run.
+
+import type { Realm } from "./realm.ts";
 
 interface Timer {
   id: number;
@@ -10,11 +12,18 @@ interface Timer {
   interval: number;
   fn: () => void;
   repeat: boolean;
+  /** The board's own (a watch's debounce): out of the firmware's reach, as on the device. */
+  internal: boolean;
 }
 
 export class Clock {
   /** Milliseconds since the board powered up. */
   private nowMs = 0;
+  /**
+   * Wall-clock milliseconds at power-up. getTime() and Date read the same clock on the
+   * device; an ESP32 whose time was never set starts at 0 (1970).
+   */
+  epochMs = 0;
   private timers: Timer[] = [];
   private nextId = 1;
   private realTimer: NodeJS.Timeout | undefined;
@@ -29,9 +38,9 @@ export class Clock {
     return this.nowMs;
   }
 
-  /** Seconds since power-up, as Espruino's getTime() gives (a float). */
+  /** Seconds on the device's clock, as Espruino's getTime() gives (a float). */
   getTime(): number {
-    return this.nowMs / 1000;
+    return (this.epochMs + this.nowMs) / 1000;
   }
 
   pending(): number {
@@ -45,17 +54,23 @@ export class Clock {
     return min;
   }
 
-  add(fn: () => void, ms: number, repeat: boolean): number {
+  add(fn: () => void, ms: number, repeat: boolean, internal = false): number {
     if (typeof fn !== "function") throw new TypeError("Function or String not supplied!");
     const interval = Math.max(0, Number(ms) || 0);
-    const timer: Timer = { id: this.nextId++, due: this.nowMs + interval, interval, fn, repeat };
+    const timer: Timer = { id: this.nextId++, due: this.nowMs + interval, interval, fn, repeat, internal };
     this.timers.push(timer);
     this.wakeReal();
     return timer.id;
   }
 
-  clear(id: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== id);
+  /** Clears a firmware timer; the board's own timers are cleared with `internal` only. */
+  clear(id: unknown, internal = false): void {
+    this.timers = this.timers.filter((t) => t.id !== id || t.internal !== internal);
+  }
+
+  /** clearTimeout() with no argument: every firmware timer, none of the board's own. */
+  clearFirmwareTimers(): void {
+    this.timers = this.timers.filter((t) => t.internal);
   }
 
   /**
@@ -63,7 +78,7 @@ export class Clock {
    * device this also turns a setTimeout into a repeating timer, and an unknown id throws.
    */
   change(id: unknown, ms: number): void {
-    const t = this.timers.find((x) => x.id === id);
+    const t = this.timers.find((x) => x.id === id && !x.internal);
     if (!t) throw new Error("Unknown Interval");
     t.repeat = true;
     t.interval = Math.max(0, Number(ms) || 0);
@@ -138,9 +153,51 @@ export class Clock {
     return best;
   }
 
+  /** The firmware's timer functions, getTime and Date, for a board's realm. */
+  globals(realm: Realm): Record<string, unknown> {
+    const clearTimer = (name: string, args: unknown[]): void => {
+      // 2v29 refuses clearTimeout(undefined): a stale handle is a bug on the device.
+      if (args.length > 0 && args[0] === undefined) {
+        throw new realm.Error(name + "(undefined) not allowed. Use " + name + "() instead");
+      }
+      if (args.length === 0) this.clearFirmwareTimers();
+      else this.clear(args[0]);
+    };
+    const RealDate = realm.global.Date as DateConstructor;
+    const makeDate = realm.run(
+      "(function (RealDate, now) {" +
+        " function Date() {" +
+        "   if (!(this instanceof Date)) return new RealDate(now()).toString();" +
+        "   var a = arguments;" +
+        "   if (a.length === 0) return new RealDate(now());" +
+        "   return new (Function.prototype.bind.apply(RealDate, [null].concat([].slice.call(a))))();" +
+        " }" +
+        " Date.prototype = RealDate.prototype;" +
+        " Date.now = function () { return now(); };" +
+        " Date.parse = RealDate.parse;" +
+        " return Date; })",
+      "clock.js",
+    ) as (d: DateConstructor, now: () => number) => DateConstructor;
+    return {
+      getTime: () => this.getTime(),
+      setTimeout: (fn: () => void, ms: number) => this.add(fn, ms, false),
+      setInterval: (fn: () => void, ms: number) => this.add(fn, ms, true),
+      clearTimeout: (...args: unknown[]) => clearTimer("clearTimeout", args),
+      clearInterval: (...args: unknown[]) => clearTimer("clearInterval", args),
+      changeInterval: (id: unknown, ms: number) => {
+        try {
+          this.change(id, ms);
+        } catch (err) {
+          throw new realm.Error((err as Error).message);
+        }
+      },
+      Date: makeDate(RealDate, realm.adopt(() => this.epochMs + this.nowMs)),
+    };
+  }
+
   private fire(t: Timer): void {
     if (t.repeat) t.due += Math.max(1, t.interval);
-    else this.clear(t.id);
+    else this.clear(t.id, t.internal);
     try {
       t.fn();
     } catch (err) {

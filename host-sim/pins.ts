@@ -2,11 +2,17 @@
 // BTN/BTN1 aliases are left out because dialect/espruino.mjs does not list them),
 // digitalRead, pinMode, setWatch and clearWatch; and a Button that tests press, hold,
 // release and bounce. The button pulls its pin low while pressed, as the boot button does.
+//
+// The ESP32 board file marks D0 NEGATED (boards/ESP32.py; targets/esp32/jshardware.c inverts
+// reads and watch states): with the boot button pressed, the pin is low and digitalRead(D0)
+// is 1, and its watches see state true on the press.
 import type { Clock } from "./clock.ts";
 
 export const PIN_COUNT = 40;
 /** BTN1 on the ESP32 board file (boards/ESP32.py): the boot button. */
 export const BUTTON_PIN = 0;
+/** Pins whose logic level the interpreter inverts (boards/ESP32.py: "NEGATED"). */
+export const NEGATED_PINS = [BUTTON_PIN];
 
 interface Watch {
   id: number;
@@ -37,8 +43,14 @@ export class Gpio {
     }
   }
 
-  read(pin: number): boolean {
+  /** The electrical level of a pin: true = high. */
+  level(pin: number): boolean {
     return this.levels[pin];
+  }
+
+  /** The pin's value as the firmware reads it: the level, inverted on negated pins. */
+  read(pin: number): boolean {
+    return NEGATED_PINS.includes(pin) ? !this.levels[pin] : this.levels[pin];
   }
 
   /** Sets the level a pin's outside world drives it to; watches see the edge. */
@@ -51,13 +63,13 @@ export class Gpio {
         // Report only when the level has held still for `debounce` ms.
         // Espruino reports the time of the last edge, not the time the level had settled.
         const edgeTime = this.clock.getTime();
-        if (w.settle !== undefined) this.clock.clear(w.settle);
+        if (w.settle !== undefined) this.clock.clear(w.settle, true);
         w.settle = this.clock.add(() => {
           w.settle = undefined;
-          this.report(w, this.levels[pin], edgeTime);
-        }, w.debounce, false);
+          this.report(w, this.read(pin), edgeTime);
+        }, w.debounce, false, true);
       } else {
-        this.report(w, level, this.clock.getTime());
+        this.report(w, this.read(pin), this.clock.getTime());
       }
     }
   }
@@ -90,7 +102,15 @@ export class Gpio {
   }
 
   clearAll(): void {
-    this.watches = [];
+    this.remove(() => true);
+  }
+
+  /** Drops the watches chosen, with any debounce still pending for them. */
+  private remove(which: (w: Watch) => boolean): void {
+    for (const w of this.watches) {
+      if (which(w) && w.settle !== undefined) this.clock.clear(w.settle, true);
+    }
+    this.watches = this.watches.filter((w) => !which(w));
   }
 
   globals(): Record<string, unknown> {
@@ -115,7 +135,7 @@ export class Gpio {
         const debounce = o.debounce !== undefined ? Math.max(0, Number(o.debounce) || 0) : n === BUTTON_PIN ? 25 : 0;
         const w: Watch = {
           id: this.nextId++, pin: n, fn, repeat: !!o.repeat, edge, debounce,
-          reported: this.levels[n], lastTime: undefined, settle: undefined,
+          reported: this.read(n), lastTime: undefined, settle: undefined,
         };
         this.watches.push(w);
         return w.id;
@@ -123,13 +143,13 @@ export class Gpio {
       // Espruino: clearWatch() clears them all; clearWatch(undefined) and an unknown id throw.
       clearWatch: (...args: unknown[]): void => {
         if (args.length === 0) {
-          this.watches = [];
+          this.clearAll();
           return;
         }
         const id = args[0];
         if (id === undefined) throw new Error("clearWatch(undefined) not allowed. Use clearWatch() instead");
         if (!this.watches.some((w) => w.id === id)) throw new Error("Unknown Watch " + String(id));
-        this.watches = this.watches.filter((w) => w.id !== id);
+        this.remove((w) => w.id === id);
       },
     };
     for (let i = 0; i < PIN_COUNT; i++) g["D" + i] = i;
@@ -142,7 +162,7 @@ export class Button {
   constructor(private gpio: Gpio, private clock: Clock, readonly pin: number) {}
 
   get pressed(): boolean {
-    return !this.gpio.read(this.pin);
+    return !this.gpio.level(this.pin);
   }
 
   press(): void {
@@ -168,7 +188,7 @@ export class Button {
   /** A contact that chatters: `flips` level changes `everyMs` apart, ending at `finalPressed`. */
   bounce(flips: number, everyMs: number, finalPressed: boolean): void {
     for (let i = 0; i < flips; i++) {
-      this.gpio.drive(this.pin, !this.gpio.read(this.pin));
+      this.gpio.drive(this.pin, !this.gpio.level(this.pin));
       this.clock.advance(everyMs);
     }
     this.gpio.drive(this.pin, !finalPressed);

@@ -1,6 +1,7 @@
 // host-sim/clock.ts: Espruino's timers on a clock the tests drive. Expected orders and
 // behaviours were checked on the real 2v29 interpreter (/work/espruino-bin/run.sh).
 import { describe, expect, it } from "vitest";
+import { Board } from "../host-sim/board.ts";
 import { Clock } from "../host-sim/clock.ts";
 
 /** A clock and a log that callbacks write "label@ms" into. */
@@ -284,5 +285,50 @@ describe("timers added from inside a callback", () => {
     expect(log).toEqual(["s1@40", "s2@80"]);
     clock.advance(100);
     expect(log).toEqual(["s1@40", "s2@80", "s3@120", "s4@160", "s5@200"]);
+  });
+});
+
+describe("timers and Date on the board", () => {
+  it("clearTimeout() with no argument clears every firmware timer but not a watch's debounce", () => {
+    const board = new Board();
+    board.boot(
+      "setTimeout(function () { print('timeout'); }, 10);" +
+        "setInterval(function () { print('interval'); }, 10);" +
+        "setWatch(function () { print('pressed'); }, 0, { edge: 'rising', debounce: 25 });" +
+        "setTimeout(function () { clearTimeout(); print('cleared'); }, 5);",
+    );
+    board.button.press(); // reported after its 25 ms debounce
+    board.advance(100);
+    expect(board.console.lines).toEqual(["cleared", "pressed"]);
+    expect(board.uncaught).toEqual([]);
+  });
+
+  it("firmware cannot clear the board's debounce timer by id", () => {
+    const board = new Board();
+    board.boot(
+      "setWatch(function () { print('pressed'); }, 0, { edge: 'rising', debounce: 25 });" +
+        "setTimeout(function () { for (var id = 1; id < 5; id++) { try { clearTimeout(id); } catch (e) {} } }, 5);",
+    );
+    board.button.press();
+    board.advance(100);
+    expect(board.console.lines).toEqual(["pressed"]);
+  });
+
+  it("Date and getTime() read the board's clock, from 1970 unless the time was set", () => {
+    const board = new Board();
+    const base = Date.UTC(2026, 10, 22, 12, 0, 0);
+    board.clock.epochMs = base;
+    board.boot(
+      "print(String(Date.now()), new Date().toISOString(), String(Math.round(getTime())), typeof Date.UTC, new Date(0).toISOString());" +
+        `setTimeout(function () { print(String(Date.now() - ${base}), String(new Date() instanceof Date)); }, 1500);`,
+    );
+    board.advance(2000);
+    expect(board.console.lines).toEqual([
+      `${base} 2026-11-22T12:00:00.000Z ${base / 1000} undefined 1970-01-01T00:00:00.000Z`,
+      "1500 true",
+    ]);
+    const fresh = new Board();
+    fresh.boot("print(String(Date.now()))");
+    expect(fresh.console.lines).toEqual(["0"]);
   });
 });

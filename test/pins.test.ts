@@ -182,17 +182,29 @@ describe("debounce", () => {
     expect(events.map((e) => e.state)).toEqual([false, true, false, true, false, true, false]);
   });
 
-  it("the boot button D0 defaults to edge rising and 25 ms debounce (BTN1 on ESP32)", () => {
+  it("the boot button D0 defaults to edge rising and 25 ms debounce (BTN1 on ESP32), and rising is the press", () => {
     const { clock, button, setWatch, events, record } = setup(0);
     setWatch(record, 0, { repeat: true });
     button.press();
-    clock.advance(100);
-    expect(events).toEqual([]);
-    button.bounce(2, 2, false);
     clock.advance(24);
     expect(events).toEqual([]);
     clock.advance(1);
+    // D0 is negated: pressed pulls it low, and the firmware sees true
     expect(events.map((e) => e.state)).toEqual([true]);
+    button.release();
+    clock.advance(100);
+    expect(events.length).toBe(1);
+  });
+
+  it("digitalRead(D0) is 1 while the boot button is pressed, 0 while released (negated pin)", () => {
+    const { button, gpio } = setup(0);
+    const digitalRead = gpio.globals().digitalRead as (pin: unknown) => number;
+    expect(digitalRead(0)).toBe(0);
+    button.press();
+    expect(digitalRead(0)).toBe(1);
+    expect(gpio.level(0)).toBe(false);
+    button.release();
+    expect(digitalRead(0)).toBe(0);
   });
 });
 
@@ -261,8 +273,8 @@ describe("watch callbacks on the board", () => {
   it("an exception in a watch is reported as uncaught and the board runs on", () => {
     const board = new Board();
     board.boot(
-      "setWatch(function () { throw new Error('pressed wrong'); }, 0, { repeat: true, edge: 'falling' });" +
-        "setWatch(function () { print('second watch'); }, 0, { repeat: true, edge: 'falling' });" +
+      "setWatch(function () { throw new Error('pressed wrong'); }, 0, { repeat: true, edge: 'rising' });" +
+        "setWatch(function () { print('second watch'); }, 0, { repeat: true, edge: 'rising' });" +
         "setTimeout(function () { print('timer ran'); }, 50);",
     );
     board.button.press();
@@ -274,7 +286,7 @@ describe("watch callbacks on the board", () => {
   it("promise jobs queued by a watch run when the watch's task ends, before the next timer", () => {
     const board = new Board();
     board.boot(
-      "setWatch(function () { Promise.resolve('job').then(print); print('watch'); }, 0, { edge: 'falling', debounce: 0 });" +
+      "setWatch(function () { Promise.resolve('job').then(print); print('watch'); }, 0, { edge: 'rising', debounce: 0 });" +
         "setTimeout(function () { print('timer'); }, 10);",
     );
     board.button.press();
