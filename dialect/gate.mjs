@@ -16,7 +16,12 @@
 //   class-extends-error  class extending Error or another *Error builtin
 //   class-depth          class whose superclass is itself a subclass (three levels)
 //   inherited-static     Sub.m() where m is a static member of a base class only
-//   let-in-loop-closure  closure capturing a let/const declared in a loop (one shared binding)
+//   let-in-loop-closure  closure capturing a let/const declared in a loop head (`for (let i…)`,
+//                        `for (const x of/in …)`): one binding shared by all iterations
+//   builtin-prototype    Array.prototype.slice and the like: built-in prototype methods are
+//                        undefined when read through <Builtin>.prototype on the device
+//   length-assign        `x.length = n` (and `+=`, `--`, …): throws on arrays on the device
+//   split-limit          `.split(sep, limit)`: the device ignores the limit
 //   json-parse           JSON.parse: lenient on the device, and aborts it on a "__proto__" key
 //   label, tagged-template, computed-key, new-target, error-name, instanceof-error,
 //   negative-index, async, generator, private, unlowered
@@ -38,6 +43,7 @@ const { SourceMapConsumer } = sourceMapJs;
 const GLOBAL_SET = new Set(GLOBALS);
 const MISSING_GLOBAL_SET = new Set(MISSING_GLOBALS);
 const ERROR_CLASS = /^[A-Za-z]*Error$/;
+const HEAD_LOOP_TYPES = new Set(["ForStatement", "ForInStatement", "ForOfStatement"]);
 const LOOP_TYPES = new Set(["ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"]);
 
 /** Static members missing on the device: owner -> names ("Array" -> ["from", "of"]). */
@@ -58,6 +64,29 @@ const PRESENT_METHODS = new Set([
  * the `error-name` rule's business, and `.name()` calls are the program's own methods.
  */
 const NOT_METHODS = new Set(["Error.prototype"]);
+/**
+ * Built-in constructors whose `.prototype` the device has (typeof is "object") but through
+ * which the built-in methods cannot be read: measured on 2v29, `typeof Array.prototype.push`,
+ * `String.prototype.slice`, `Function.prototype.call`/`apply`/`bind`, `Uint8Array.prototype.set`,
+ * `Graphics.prototype.setPixel` are all "undefined" (the methods exist on instances only).
+ */
+const BUILTIN_CONSTRUCTORS = new Set([
+  "Array", "ArrayBuffer", "Boolean", "DataView", "Date", "Error", "Float32Array", "Float64Array",
+  "Function", "Int8Array", "Int16Array", "Int32Array", "InternalError", "Number", "Object",
+  "Promise", "ReferenceError", "RegExp", "String", "SyntaxError", "TypeError", "Uint8Array",
+  "Uint8ClampedArray", "Uint16Array", "Uint32Array", "Graphics",
+]);
+/**
+ * What *is* reachable through every built-in `.prototype` on 2v29 (measured on Object,
+ * Function, Array, String, Number, Boolean, the typed arrays, ArrayBuffer, DataView, Date,
+ * RegExp, Error, Promise): Espruino's Object.prototype methods, and no others (not even
+ * `constructor`). `Object.prototype.toString` is reachable but refused on its own: the
+ * `Object.prototype.toString.call(x)` type test gives "1,2" for [1, 2], not "[object Array]".
+ */
+const PROTOTYPE_REACHABLE = new Set([
+  "hasOwnProperty", "valueOf", "toString", "clone", "on", "emit", "removeListener",
+  "removeAllListeners", "prependListener", "__proto__",
+]);
 /** Prototype methods missing on the device: name -> owners ("at" -> ["Array.prototype", "String.prototype"]). */
 const MISSING_PROTO = new Map();
 for (const [owner, names] of Object.entries(MISSING_MEMBERS)) {
@@ -227,6 +256,8 @@ function findViolations(program, locate) {
       (((test.operator === "===" || test.operator === "==") && test.right.value !== "undefined") ||
         ((test.operator === "!==" || test.operator === "!=") && test.right.value === "undefined"))) ||
     (test.type === "LogicalExpression" && test.operator === "&&" && (impliesTruthy(test.left, expr) || impliesTruthy(test.right, expr)));
+  /** @param {string} owner @param {string} name true for `owner.prototype.name` undefined on the device */
+  const unreachableOnPrototype = (owner, name) => BUILTIN_CONSTRUCTORS.has(owner) && !PROTOTYPE_REACHABLE.has(name);
   /**
    * A known-missing member read (`Object.getOwnPropertySymbols`, `Object.prototype.
    * propertyIsEnumerable`), or a variable initialised with one and never assigned again.
@@ -243,7 +274,7 @@ function findViolations(program, locate) {
       const o = n.object;
       if (o.type === "MemberExpression" && memberName(o) === "prototype" && isGlobalRef(o.object)) {
         const list = MISSING_MEMBERS[/** @type {keyof typeof MISSING_MEMBERS} */ (`${o.object.name}.prototype`)];
-        return !!list && list.includes(name);
+        return (!!list && list.includes(name)) || unreachableOnPrototype(o.object.name, name);
       }
       return false;
     }
@@ -312,11 +343,31 @@ function findViolations(program, locate) {
       const pp = parentOf(p);
       const m = pp && pp.object === p ? memberName(pp) : null;
       const list = MISSING_MEMBERS[/** @type {keyof typeof MISSING_MEMBERS} */ (`${owner}.prototype`)];
-      if (pp && m !== null && list && list.includes(m) && !isGuarded(pp)) {
-        report(pp, "member", `${owner}.prototype.${m} is missing on the device`);
+      if (pp && m !== null && list && list.includes(m)) {
+        if (!isGuarded(pp)) report(pp, "member", `${owner}.prototype.${m} is missing on the device`);
+      } else if (pp && m !== null && !isGuarded(pp)) {
+        // builtin-prototype: `X.prototype` itself (Object.create(Foo.prototype), instanceof
+        // helpers) is fine; reading a built-in method through it is not. Writing one
+        // (`Array.prototype.m = …`, a polyfill) works on the device and counts as guarded.
+        if (unreachableOnPrototype(owner, m)) {
+          report(pp, "builtin-prototype", `${owner}.prototype.${m} is undefined on the device: built-in methods cannot be read through ${owner}.prototype (only ${[...PROTOTYPE_REACHABLE].filter((n) => n !== "__proto__" && n !== "toString").join(", ")}); call the method on a value instead (for \`arguments\`, copy it with a loop)`);
+        } else if (owner === "Object" && m === "toString") {
+          report(pp, "builtin-prototype", "Object.prototype.toString on the device is the value's own toString: Object.prototype.toString.call([1, 2]) is \"1,2\", not \"[object Array]\"; test the type another way (Array.isArray, typeof)");
+        }
       }
     }
   }
+
+  /**
+   * length-assign: measured on 2v29, `arr.length = n` (any n, and `-=`, `--`) throws
+   * "TypeError: Assignment to a constant" on an array, and a typed array's throws too; a
+   * plain object's `length` property can be assigned. Refused by name.
+   * @param {Node} node @param {string} op
+   */
+  const reportLengthAssign = (node, op) => {
+    const form = op === "++" || op === "--" ? `.length${op}` : `.length ${op} …`;
+    report(node, "length-assign", `\`${form}\`: assigning an array's length throws on the device (TypeError: Assignment to a constant); refused by name, since the receiver's type is unknown (a plain object's length works there, but rename it): truncate with .splice(n) or build a new array`);
+  };
 
   // ---- one pass over every node for the purely syntactic rules -------------------------
   /** @type {Node[]} */
@@ -334,6 +385,11 @@ function findViolations(program, locate) {
             !isGlobalRef(callee.object) && !isGuarded(callee)) {
           const owners = /** @type {string[]} */ (MISSING_PROTO.get(name)).map((o) => `${o}.${name}`).join(" / ");
           report(callee.property, "member", `.${name}() (${owners}) is missing on the device; refused by name since the receiver's type is unknown`);
+        }
+        // split-limit: measured on 2v29, "a,b,c".split(",", 2) is ["a","b","c"]: the limit
+        // is ignored (for string and RegExp separators alike). Refused by name.
+        if (node.type === "CallExpression" && name === "split" && node.arguments.length >= 2 && !isGlobalRef(callee.object)) {
+          report(callee.property, "split-limit", ".split(separator, limit): the device ignores the limit and returns every piece; refused by name since the receiver's type is unknown: write .split(separator).slice(0, limit)");
         }
         // json-parse: measured on 2v29, the device's JSON.parse accepts what RFC 8259 does
         // not (trailing text, commas and quotes of its own), returns undefined without an
@@ -415,6 +471,10 @@ function findViolations(program, locate) {
         break;
       case "AssignmentExpression":
         if (["**=", "??=", "||=", "&&="].includes(node.operator)) report(node, "unlowered", `\`${node.operator}\` got through esbuild: the device rejects it`);
+        if (memberName(node.left) === "length") reportLengthAssign(node, node.operator);
+        break;
+      case "UpdateExpression":
+        if (memberName(node.argument) === "length") reportLengthAssign(node, node.operator);
         break;
       case "SpreadElement":
         if (node.argument.type === "Identifier" && node.argument.name === "arguments") {
@@ -542,22 +602,17 @@ function findViolations(program, locate) {
   }
 
   // ---- let-in-loop-closure -----------------------------------------------------------
+  // Measured on 2v29: a let/const declared in a loop's head (`for (let i = 0; …)`, `for
+  // (const x of …)`, `for (const k in …)`) is one binding for all iterations (closures made
+  // in the loop print 3,3,3), while one declared in the loop's body is fresh each iteration
+  // (0,1,2), in for, for-of, for-in, while and do-while bodies alike. The scope analysis gives
+  // a head binding the loop statement itself as its scope node; a body binding gets the block.
   for (const r of refs) {
     const b = r.binding;
-    if (!b || (b.kind !== "let" && b.kind !== "const" && b.kind !== "class")) continue;
-    const declFn = b.scope.fn;
-    if (enclosingFunction(r.node, parentOf) === declFn) continue;
-    // walk from the binding's scope node up to its function: is it in (or the head of) a loop?
-    let loop = null;
-    for (let a = /** @type {Node | null} */ (b.scope.node); a && a !== declFn; a = parentOf(a)) {
-      if (LOOP_TYPES.has(a.type)) {
-        loop = a;
-        break;
-      }
-    }
-    if (loop) {
-      report(r.node, "let-in-loop-closure", `closure captures \`${nm(b.id)}\`, a let/const declared in a loop: on the device all iterations share one binding, so the closure sees the last value`);
-    }
+    if (!b || (b.kind !== "let" && b.kind !== "const")) continue;
+    if (!HEAD_LOOP_TYPES.has(b.scope.node.type)) continue;
+    if (enclosingFunction(r.node, parentOf) === b.scope.fn) continue;
+    report(r.node, "let-in-loop-closure", `closure captures \`${nm(b.id)}\`, a ${b.kind} declared in a loop head: on the device all iterations share one binding, so the closure sees the last value (copy it into a let/const declared in the loop body)`);
   }
 
   // ---- hoisting ----------------------------------------------------------------------

@@ -31,7 +31,10 @@ describe("one fixture per rule, reported at the TypeScript line", () => {
     { fixture: "class-extends-error", rule: "class-extends-error", lines: [3], message: "class extends Error" },
     { fixture: "class-depth", rule: "class-depth", lines: [9], message: "Square extends Rect extends Shape" },
     { fixture: "inherited-static", rule: "inherited-static", lines: [10], message: "Button.create is a static member of base class Widget only" },
-    { fixture: "let-in-loop-closure", rule: "let-in-loop-closure", lines: [5], message: "closure captures `i`, a let/const declared in a loop" },
+    { fixture: "let-in-loop-closure", rule: "let-in-loop-closure", lines: [5], message: "closure captures `i`, a let declared in a loop head" },
+    { fixture: "builtin-prototype", rule: "builtin-prototype", lines: [4], message: "Array.prototype.slice is undefined on the device" },
+    { fixture: "length-assign", rule: "length-assign", lines: [4], message: "assigning an array's length throws on the device" },
+    { fixture: "split-limit", rule: "split-limit", lines: [4], message: "the device ignores the limit" },
     { fixture: "label", rule: "label", lines: [4], message: "label `outer:`" },
     { fixture: "tagged-template", rule: "tagged-template", lines: [5] },
     { fixture: "computed-key", rule: "computed-key", lines: [5] },
@@ -241,13 +244,50 @@ describe("gate on hand-written bundles", () => {
     expect(rules("function f(c) { var y; if (c) { var y = 2; } return y; } f(1);")).toEqual([]);
   });
 
-  it("let-in-loop-closure: for heads and loop bodies, not outer bindings or plain uses", () => {
+  it("let-in-loop-closure: loop heads only, not loop bodies, outer bindings or plain uses", () => {
+    // measured on 2v29: a head binding is shared by all iterations (closures print 3,3,3) ...
+    expect(rules("for (let i = 0; i < 3; i++) setTimeout(() => print(i), 1);")).toEqual(["let-in-loop-closure"]);
     expect(rules("for (let k in {}) setTimeout(() => print(k), 1);")).toEqual(["let-in-loop-closure"]);
+    expect(rules("for (const k in {}) setTimeout(() => print(k), 1);")).toEqual(["let-in-loop-closure"]);
     expect(rules("for (const k of [1]) setTimeout(function () { print(k); }, 1);")).toEqual(["let-in-loop-closure"]);
-    expect(rules("while (print()) { const v = 1; setTimeout(() => print(v), 1); }")).toEqual(["let-in-loop-closure"]);
-    expect(rules("do { let v = 1; print({ m() { return v; } }); } while (print());")).toEqual(["let-in-loop-closure"]);
+    expect(rules("for (let k of [1]) print({ m() { return k; } });")).toEqual(["let-in-loop-closure"]);
+    // ... while one declared in the body is fresh each iteration (0,1,2), in every kind of loop
+    expect(rules("while (print()) { const v = 1; setTimeout(() => print(v), 1); }")).toEqual([]);
+    expect(rules("do { let v = 1; print({ m() { return v; } }); } while (print());")).toEqual([]);
+    expect(rules("for (let i = 0; i < 2; i++) { const c = i; setTimeout(() => print(c), 1); }")).toEqual([]);
+    expect(rules("for (const x of [1]) { let y = x; setTimeout(() => print(y), 1); }")).toEqual([]);
+    expect(rules("for (const k in {}) { if (k) { const y = k; setTimeout(() => print(y), 1); } }")).toEqual([]);
+    expect(rules("for (var i = 0; i < 2; i++) { class K {} setTimeout(() => print(K), 1); }")).toEqual([]);
     expect(rules("const o = 1; for (let i = 0; i < 2; i++) { print(i); setTimeout(() => print(o), 1); }")).toEqual([]);
     expect(rules("for (let i = 0; i < 2; i++) { setTimeout(() => { let j = 1; print(j); }, 1); }")).toEqual([]);
+  });
+
+  it("builtin-prototype: methods read through a built-in's prototype, not what the device has there", () => {
+    expect(rules("function f() { return Array.prototype.slice.call(arguments); } print(f(1));")).toEqual(["builtin-prototype"]);
+    expect(rules("print(String.prototype.trim.call(' a '), Function.prototype.apply.call(print, null, []), Uint8Array.prototype.set, Number.prototype['toFixed']);"))
+      .toEqual(["builtin-prototype", "builtin-prototype", "builtin-prototype", "builtin-prototype"]);
+    expect(rules("print(Object.prototype.toString.call([]));")).toEqual(["builtin-prototype"]);
+    // reachable on the device: Espruino's Object.prototype methods, through any built-in
+    expect(rules("print(Object.prototype.hasOwnProperty.call({}, 'a'), Array.prototype.hasOwnProperty, Number.prototype.valueOf.call(5), Array.prototype.toString.call([1]), Object.prototype.on);")).toEqual([]);
+    // the prototype object itself, writes (polyfills), feature tests, own classes, shadowed names
+    expect(rules("print(Object.create(Array.prototype), [] instanceof Array, Object.getPrototypeOf([]) === Array.prototype);")).toEqual([]);
+    expect(rules("Array.prototype.last = function () { return this[this.length - 1]; }; print([1].last());")).toEqual([]);
+    expect(rules("if (typeof Array.prototype.at === 'function') print(1); var s = String.prototype.trimEnd || print; print(s);")).toEqual([]);
+    expect(rules("class Foo { m() {} } print(Foo.prototype.m); var Array = { prototype: { slice: print } }; print(Array.prototype.slice);")).toEqual([]);
+    // a name MISSING_MEMBERS lists stays the member rule's, reported once
+    expect(rules("print(Array.prototype.lastIndexOf.call([1], 1));")).toEqual(["member"]);
+  });
+
+  it("length-assign: any assignment to a .length, by name", () => {
+    expect(rules("var a = [1, 2]; a.length = 0; a.length -= 1; a.length--; ++a.length; a['length'] = 1;"))
+      .toEqual(["length-assign", "length-assign", "length-assign", "length-assign", "length-assign"]);
+    expect(rules("var o = { length: 2 }; o.length = 1;")).toEqual(["length-assign"]);
+    expect(rules("var a = [1, 2]; var n = a.length; a.splice(1); print(n, a.length === 1, { length: 3 }, a.length + 1);")).toEqual([]);
+  });
+
+  it("split-limit: .split with a second argument", () => {
+    expect(rules("print('a,b'.split(',', 1), 'a1b'.split(/\\d/, 2));")).toEqual(["split-limit", "split-limit"]);
+    expect(rules("print('a,b'.split(','), 'ab'.split(''), 'a,b'.split(',').slice(0, 1), 'a'.split());")).toEqual([]);
   });
 
   it("class rules on bundles", () => {
