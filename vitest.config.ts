@@ -1,6 +1,18 @@
 import { defineConfig } from "vitest/config";
+import { fontModuleSource, packFont, parseFont } from "./tools/fontpack.mjs";
 
 export default defineConfig({
+  plugins: [
+    {
+      // Firmware modules import fonts as esbuild's fontPlugin turns them into modules; tests
+      // that import those modules directly get the same module source.
+      name: "codepair-font",
+      transform(code: string, id: string) {
+        if (!id.endsWith(".font")) return null;
+        return { code: fontModuleSource(packFont(parseFont(code, id))), map: null };
+      },
+    },
+  ],
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 20000,

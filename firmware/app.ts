@@ -2,12 +2,7 @@
 import type { Panel } from "./display/ssd1306";
 import { splash } from "./display/screens";
 
-export interface App {
-  panel: Panel;
-}
-
-export function startApp(panel: Panel, version: string): App {
+export function startApp(panel: Panel, version: string): void {
   splash(panel.g, version);
   panel.flush();
-  return { panel: panel };
 }

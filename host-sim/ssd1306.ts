@@ -43,7 +43,7 @@
 //    ignored, the register keeps its value.
 //  - Data bytes that arrive while a command still waits for arguments go to RAM; the command
 //    keeps waiting.
-//  - GDDRAM is cleared at power-on (on the chip its contents are undefined).
+//  - GDDRAM holds repeatable noise at power-on (on the chip its contents are undefined).
 //
 // Not modelled: scrolling is recorded (setup and active flag) but not animated, and writing RAM
 // while scrolling does not corrupt it; contrast, pre-charge, VCOMH and clock settings are recorded
@@ -206,9 +206,19 @@ export class Ssd1306 {
     this.powerOnReset();
   }
 
-  /** The RES# pin: registers to their reset values (§8.9). RAM is cleared here too. */
+  /**
+   * The RES# pin: registers to their reset values (§8.9). The datasheet leaves GDDRAM
+   * undefined at power-up; it is filled with (seeded, repeatable) noise, so a driver that
+   * switches the panel on before writing a frame shows garbage here as on the glass.
+   */
   powerOnReset(): void {
-    this.ram.fill(0);
+    let seed = 0x2545f491;
+    for (let i = 0; i < this.ram.length; i++) {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      this.ram[i] = seed & 0xff;
+    }
     this.on = false;
     this.chargePump = false;
     this.contrast = 0x7f;

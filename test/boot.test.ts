@@ -52,21 +52,49 @@ describe("boot", () => {
     expect(litCount(board.screen())).toBe(0);
   });
 
-  it("sends the whole frame once, one page per transaction", async () => {
+  it("sends the whole frame once, one page per transaction, and only then switches the panel on", async () => {
     const board = new Board();
+    board.i2c1.transcript = [];
     board.boot(await firmwareBundle());
-    // init, then per page: a window command and 128 data bytes
-    expect(board.i2c1.stats.transactions).toBe(1 + 8 * 2);
+    const t = board.i2c1.transcript;
+    // init (display off), then per page: a window command and 128 data bytes, then display on
+    expect(t.length).toBe(1 + 8 * 2 + 1);
+    expect(t[0].bytes.slice(0, 2)).toEqual([0x00, 0xae]);
+    expect(t[0].bytes).not.toContain(0xaf);
+    for (let p = 0; p < 8; p++) {
+      expect(t[1 + 2 * p].bytes).toEqual([0x00, 0x21, 0, 127, 0x22, p, p]);
+      expect(t[2 + 2 * p].bytes.length).toBe(129);
+      expect(t[2 + 2 * p].bytes[0]).toBe(0x40);
+    }
+    expect(t[17].bytes).toEqual([0x00, 0xaf]);
     expect(board.display.stats.dataBytes).toBe(1024);
   });
 
-  it("comes back with the same screen after a reboot and after a power cycle", async () => {
+  it("never shows the controller's power-up noise: the panel is dark until the frame is in", async () => {
+    const board = new Board();
+    const seen: number[] = [];
+    const receive = board.display.receive.bind(board.display);
+    board.display.receive = (bytes) => {
+      receive(bytes);
+      seen.push(board.display.panel().reduce((a: number, b: number) => a + b, 0));
+    };
+    board.boot(await firmwareBundle());
+    const splashLit = seen[seen.length - 1];
+    expect(splashLit).toBeGreaterThan(200);
+    expect(seen.slice(0, -1).every((lit) => lit === 0)).toBe(true);
+  });
+
+  it("a reboot initialises the panel again and redraws; a power cycle too", async () => {
     const board = new Board();
     board.boot(await firmwareBundle());
     const first = Array.from(board.screen());
+    board.i2c1.transcript = [];
     board.reboot();
+    expect(board.i2c1.transcript.length).toBe(18);
     expect(Array.from(board.screen())).toEqual(first);
+    board.i2c1.transcript = [];
     board.powerCycle();
+    expect(board.i2c1.transcript.length).toBe(18);
     expect(Array.from(board.screen())).toEqual(first);
     expect(board.uncaught).toEqual([]);
   });

@@ -15,9 +15,12 @@ function usualInit(height: 64 | 32): number[] {
   ];
 }
 
+/** A panel after the usual init and a cleared frame (RAM holds noise at power-up). */
 function display(height: 64 | 32 = 64): Ssd1306 {
   const d = new Ssd1306({ width: 128, height });
   d.receive(usualInit(height));
+  d.receive([DATA, ...new Array(1024).fill(0)]); // horizontal mode: the pointer wraps to (0, 0)
+  d.resetStats();
   return d;
 }
 
@@ -82,6 +85,20 @@ describe("Ssd1306: power-on reset", () => {
     });
     expect(d.panel().every((p) => p === 0)).toBe(true);
     expect(new Ssd1306({ width: 128, height: 32, address: 0x3d }).address).toBe(0x3d);
+  });
+});
+
+describe("Ssd1306 at power-up", () => {
+  it("holds noise in RAM, which the panel shows if switched on before a frame is written", () => {
+    const d = new Ssd1306({ width: 128, height: 64 });
+    d.receive(usualInit(64));
+    const lit = d.panel().reduce((a, b) => a + b, 0);
+    expect(lit).toBeGreaterThan(2000);
+    expect(lit).toBeLessThan(6000);
+    // the same noise every time: tests stay repeatable
+    const again = new Ssd1306({ width: 128, height: 64 });
+    again.receive(usualInit(64));
+    expect(Array.from(again.panel())).toEqual(Array.from(d.panel()));
   });
 });
 

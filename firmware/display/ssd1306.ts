@@ -14,11 +14,11 @@ export interface Panel {
   width: number;
   height: number;
   g: Graphics;
-  /** Sends the pages that changed since the last flush (all of them the first time). */
+  /**
+   * Sends the pages that changed since the last flush (all of them the first time, after
+   * which the panel is switched on) and returns how many were sent.
+   */
   flush(): number;
-  /** 0..255 */
-  contrast(level: number): void;
-  power(on: boolean): void;
 }
 
 // Control bytes (§8.1.5.2): Co=0 with D/C#=0 starts a command stream, with D/C#=1 a data stream.
@@ -44,7 +44,7 @@ export function initSequence(height: number): number[] {
     0xdb, 0x40, // VCOMH deselect level
     0xa4, // show RAM contents
     0xa6, // normal (not inverted)
-    0xaf, // display on
+    // The display stays off: its RAM holds noise at power-up until the first flush.
   ];
 }
 
@@ -59,6 +59,7 @@ export function createPanel(i2c: I2C, opts: PanelOptions): Panel {
   // What the controller's RAM holds, page by page, as byte strings; "" = unknown.
   const sent: string[] = [];
   for (let p = 0; p < pages; p++) sent.push("");
+  let on = false;
   i2c.writeTo(address, initSequence(height));
 
   function pageBytes(p: number): Uint8Array {
@@ -81,13 +82,11 @@ export function createPanel(i2c: I2C, opts: PanelOptions): Panel {
         sent[p] = text;
         count++;
       }
+      if (!on) {
+        i2c.writeTo(address, [COMMANDS, 0xaf]); // display on, now that RAM holds a frame
+        on = true;
+      }
       return count;
-    },
-    contrast: function (level: number) {
-      i2c.writeTo(address, [COMMANDS, 0x81, level & 0xff]);
-    },
-    power: function (on: boolean) {
-      i2c.writeTo(address, [COMMANDS, on ? 0xaf : 0xae]);
     },
   };
 }

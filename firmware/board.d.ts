@@ -1,0 +1,44 @@
+// The board's API as the firmware uses it, where @types/espruino lacks it or types it wrongly.
+// Kept to exactly what firmware/ calls: host-sim/ implements the same list. The host project
+// (tsconfig.json) includes this file too, so firmware modules type-check in unit tests.
+
+/** Injected by build.mjs from package.json. */
+declare const __VERSION__: string;
+
+/** An ArrayBuffer-backed Graphics, as Graphics.createArrayBuffer returns. */
+interface Graphics {
+  buffer: ArrayBuffer;
+  getWidth(): number;
+  getHeight(): number;
+  setColor(color: number): Graphics;
+  setBgColor(color: number): Graphics;
+  /** height: bits 0-7 the height, bits 8-15 the scale (Espruino's reference). */
+  setFontCustom(bitmap: string, firstChar: number, widths: string | number, height: number): Graphics;
+  /** solid: paint the glyph cells' unset pixels in the background colour */
+  drawString(text: string, x: number, y: number, solid?: boolean): Graphics;
+  stringWidth(text: string): number;
+  fillRect(x1: number, y1: number, x2: number, y2: number): Graphics;
+  clearRect(x1: number, y1: number, x2: number, y2: number): Graphics;
+  drawRect(x1: number, y1: number, x2: number, y2: number): Graphics;
+  setPixel(x: number, y: number, color?: number): Graphics;
+  drawImage(image: { width: number; height: number; bpp?: number; buffer: ArrayBuffer | string; transparent?: number }, x: number, y: number): Graphics;
+  clear(reset?: boolean): Graphics;
+}
+
+declare var Graphics: {
+  createArrayBuffer(width: number, height: number, bpp: number, options?: { vertical_byte?: boolean; msb?: boolean }): Graphics;
+};
+
+interface I2C {
+  /** Espruino takes any number of data arguments: numbers, arrays, strings, typed arrays. */
+  writeTo(address: number, ...data: (number | number[] | string | Uint8Array)[]): void;
+}
+
+interface StorageModule {
+  read(name: string, offset?: number, length?: number): string | undefined;
+  readJSON(name: string, noExceptions: boolean): any;
+  write(name: string, data: string | ArrayBuffer | Uint8Array, offset?: number, size?: number): boolean;
+  writeJSON(name: string, data: unknown): boolean;
+  erase(name: string): void;
+  list(pattern?: RegExp | string): string[];
+}
