@@ -9,7 +9,7 @@ import { graphicsGlobals } from "./graphics.ts";
 import { I2CBus } from "./i2c.ts";
 import { Modules } from "./modules.ts";
 import { Button, Gpio } from "./pins.ts";
-import { createRealm, type Realm } from "./realm.ts";
+import { createRealm, PowerOff, type Realm } from "./realm.ts";
 import { Ssd1306 } from "./ssd1306.ts";
 import { Flash, PowerCut, storageModule } from "./storage.ts";
 
@@ -54,6 +54,8 @@ export class Board {
     this.clock.afterCallback = () => this.settle();
     this.gpio.afterCallback = () => this.settle();
     this.gpio.onUncaught = (err) => this.report(err);
+    // A cut in the middle of a flash write stops the board there and then.
+    this.flash.onCut = () => this.powerOff();
   }
 
   /** Runs a firmware bundle from power-up. */
@@ -78,6 +80,7 @@ export class Board {
     this.powered = false;
     this.clock.clearAll();
     this.gpio.clearAll();
+    if (this.realm) this.realm.powerOff();
   }
 
   /** Moves the board's clock on, running every timer and watch that falls due. */
@@ -109,6 +112,7 @@ export class Board {
     this.realm = realm;
     // Power is back: the flash takes writes again after a power cut.
     this.flash.powerOn();
+    this.i2c1.reset();
     this.i2c1.attach(this.panelAddress, { receive: (bytes) => this.display.receive(bytes) });
     const espruinoE = new EspruinoE(realm);
     const modules = new Modules(realm);
@@ -156,7 +160,7 @@ export class Board {
   }
 
   private report(err: unknown): void {
-    if (err instanceof PowerCut) {
+    if (err instanceof PowerCut || err instanceof PowerOff || !this.powered) {
       this.powerOff();
       return;
     }

@@ -7,10 +7,10 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Board } from "./board.ts";
 import { toTerminal } from "./render.ts";
+import { parseEspruinoJSON, stringifyEspruinoJSON } from "./espruino-json.ts";
 import { Flash } from "./storage.ts";
+import { CONFIG_FILE } from "../firmware/store/config.ts";
 
-/** The firmware's config record (firmware/store/config.ts). */
-const CONFIG_FILE = "codepair.json";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export interface CliOptions {
@@ -40,27 +40,33 @@ export function parseArgs(argv: string[]): CliOptions {
       opts.exitAfter = s;
     } else if (arg === "--bundle") opts.bundle = resolve(value());
     else if (arg === "--help" || arg === "-h") {
-      console.log("usage: npm start -- [--height 64|32] [--flash FILE] [--exit-after SECONDS]");
+      console.log("usage: npm start -- [--height 64|32] [--flash FILE] [--exit-after SECONDS] [--bundle FILE]");
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (see --help)`);
   }
   return opts;
 }
 
-/** A board with a 128×32 panel is one whose config says so: write it into the device's config. */
+/**
+ * A board with a 128×32 panel is one whose config says so: write it into the device's config,
+ * read and written as the device's Storage.readJSON/writeJSON do.
+ */
 export function configurePanel(flash: Flash, height: 64 | 32): void {
   const stored = flash.get(CONFIG_FILE);
   let config: { display?: { height?: number } } = {};
   if (stored !== undefined) {
     try {
-      config = JSON.parse(stored);
+      const parsed = parseEspruinoJSON(stored, { identifierKeys: true });
+      if (!parsed || typeof parsed !== "object") return;
+      config = parsed as typeof config;
     } catch {
       return; // leave a broken config for the firmware to report
     }
   }
-  if ((config.display && config.display.height) === height || (height === 64 && !(config.display && config.display.height))) return;
+  const current = config.display && config.display.height;
+  if (current === height || (height === 64 && current === undefined)) return;
   config.display = Object.assign({}, config.display, { height });
-  flash.set(CONFIG_FILE, JSON.stringify(config));
+  flash.set(CONFIG_FILE, stringifyEspruinoJSON(config));
 }
 
 function main(): void {

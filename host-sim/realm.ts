@@ -3,6 +3,7 @@
 // and the board's own globals are added by the modules that fake them.
 import vm from "node:vm";
 import { LANGUAGE_GLOBALS, MISSING_GLOBALS, MISSING_MEMBERS } from "../dialect/espruino.mjs";
+import { EspruinoJSONError, parseEspruinoJSON, type JSONRealm } from "./espruino-json.ts";
 
 /** The context's own constructors, so values handed to firmware belong to its realm. */
 export interface Realm {
@@ -18,6 +19,8 @@ export interface Realm {
   run(code: string, filename: string): unknown;
   /** Runs the promise jobs firmware code queued: Espruino runs them when a task ends. */
   drain(): void;
+  /** The board lost power: from now on every board function throws PowerOff. */
+  powerOff(): void;
   /**
    * A host function as a function of the context. Firmware sees only functions of its own
    * realm: V8 queues a promise job in the queue of its handler's realm, so `.then(print)`
@@ -58,6 +61,13 @@ function withoutStatics(context: vm.Context, name: string, members: string[]): u
   )(vm.runInContext(name, context), vm.runInContext(JSON.stringify(members), context));
 }
 
+/** What a board function throws once the power is off (the firmware is no longer running). */
+export class PowerOff extends Error {
+  constructor() {
+    super("the board has no power");
+  }
+}
+
 export function createRealm(): Realm {
   // The context keeps its own promise-job queue, drained when an evaluation ends (drain()),
   // instead of sharing Node's, which would run firmware's jobs only when the host is idle.
@@ -95,10 +105,14 @@ export function createRealm(): Realm {
   global.btoa = (bytes: unknown): string => Buffer.from(String(bytes), "latin1").toString("base64");
   global.atob = (text: unknown): string => Buffer.from(String(text), "base64").toString("latin1");
 
-  const trampoline = vm.runInContext(
-    "(function (f) { return function () { return f.apply(this, arguments); }; })",
+  // Every board function reaches firmware through here, so a power cut stops them all: once
+  // `power.off`, a call throws instead of acting, even from a catch block in the firmware.
+  const power = { off: false };
+  const trampoline = (vm.runInContext(
+    "(function (power, PowerOff) { return function (f) { return function () {" +
+      " if (power.off) throw new PowerOff(); return f.apply(this, arguments); }; }; })",
     context,
-  ) as <F>(fn: F) => F;
+  ) as (p: { off: boolean }, e: new () => Error) => <F>(fn: F) => F)(power, PowerOff);
   const makeObject = vm.runInContext("(function () { return {}; })", context) as () => Record<string, unknown>;
   const makeLibrary = vm.runInContext(
     "(function () { return function () { throw new TypeError('not a constructor'); }; })",
@@ -111,7 +125,19 @@ export function createRealm(): Realm {
     }
     return target as unknown as T;
   };
+  // V8's parse, kept for fromHost (its input is always strict JSON made by JSON.stringify).
   const parse = (global.JSON as JSON).parse;
+  // JSON.parse as the device does it: lenient, its own error messages, undefined without an error
+  // for some bad input (espruino-json.ts). JSON.stringify stays V8's: the device's differs in
+  // number formatting (12 significant digits, 1e21 → "10e+20") and in \u00XX escapes for bytes
+  // >= 0x80, which firmware must not depend on.
+  (global.JSON as JSON).parse = function (text: unknown): unknown {
+    try {
+      return parseEspruinoJSON(String(text), { identifierKeys: false, realm: jsonRealm({ global }) });
+    } catch (err) {
+      throw err instanceof EspruinoJSONError ? realmJSONError({ global }, err) : err;
+    }
+  } as JSON["parse"];
   return {
     context,
     global,
@@ -126,6 +152,9 @@ export function createRealm(): Realm {
       return vm.runInContext(code, context, { filename });
     },
     adopt: (fn) => trampoline(fn),
+    powerOff(): void {
+      power.off = true;
+    },
     object: (members) => fill(makeObject(), members),
     library: (members) => fill(makeLibrary(), members),
     drain(): void {
@@ -133,4 +162,14 @@ export function createRealm(): Realm {
       vm.runInContext("0", context);
     },
   };
+}
+
+/** The realm's Object and Array, for values the JSON parser builds inside the board. */
+export function jsonRealm(realm: Pick<Realm, "global">): JSONRealm {
+  return { Object: realm.global.Object as ObjectConstructor, Array: realm.global.Array as ArrayConstructor };
+}
+
+/** The device's JSON error as an error of the realm (SyntaxError, or Error for a bad escape). */
+export function realmJSONError(realm: Pick<Realm, "global">, err: EspruinoJSONError): Error {
+  return new (realm.global[err.kind] as ErrorConstructor)(err.message);
 }

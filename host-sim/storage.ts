@@ -2,8 +2,9 @@
 // byte); names longer than 28 characters are cut silently, as on the device. The flash is
 // kept in memory, optionally mirrored to a JSON file so it survives simulator runs, and can
 // cut the power after a chosen number of bytes written (power-cut tests).
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import type { Realm } from "./realm.ts";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { parseEspruinoJSONDetailed, stringifyEspruinoJSON } from "./espruino-json.ts";
+import { jsonRealm, realmJSONError, type Realm } from "./realm.ts";
 
 export const NAME_LIMIT = 28;
 /** The ESP32 build's Storage area (boards/ESP32.py). */
@@ -17,9 +18,15 @@ export class PowerCut extends Error {
 }
 
 export interface FlashOptions {
-  /** Mirror the flash to this JSON file (read at start, written after every change). */
+  /**
+   * Mirror the flash to this JSON file (read at start, written after every change). It holds
+   * what the device's flash would, tokens included: written owner-only (0600), atomically.
+   */
   file?: string;
 }
+
+/** Why a Storage.write was refused: the device's own messages (measured on 2v29). */
+export class FlashWriteError extends Error {}
 
 export class Flash {
   private files = new Map<string, string>();
@@ -31,12 +38,22 @@ export class Flash {
   /** Every write and erase, by name, for tests and the headless log. */
   readonly log: { op: "write" | "erase"; name: string; bytes: number }[] = [];
   onChange: (op: "write" | "erase", name: string) => void = () => {};
+  /** The power just went (mid-write): the board stops at once. */
+  onCut: () => void = () => {};
 
   constructor(opts?: FlashOptions) {
     this.file = opts && opts.file;
     if (this.file && existsSync(this.file)) {
-      const stored = JSON.parse(readFileSync(this.file, "utf8")) as Record<string, string>;
-      for (const name of Object.keys(stored)) this.files.set(name, Buffer.from(stored[name], "base64").toString("latin1"));
+      let stored: Record<string, unknown>;
+      try {
+        stored = JSON.parse(readFileSync(this.file, "utf8"));
+      } catch (err) {
+        throw new Error(`${this.file} is not a simulator flash image (${(err as Error).message})`);
+      }
+      for (const name of Object.keys(stored)) {
+        if (typeof stored[name] !== "string") throw new Error(`${this.file}: file ${JSON.stringify(name)} is not base64 text`);
+        this.files.set(name, Buffer.from(stored[name] as string, "base64").toString("latin1"));
+      }
     }
   }
 
@@ -75,27 +92,51 @@ export class Flash {
     return n;
   }
 
-  /** The device's write: whole, or cut short by the power with the bytes that made it. */
+  /** The device's write of a whole file: a new file of that size, then its bytes. */
   write(name: string, data: string): void {
+    this.create(name, data.length);
+    this.writeAt(name, 0, data);
+  }
+
+  /**
+   * A new file of `size` erased bytes (0xFF), replacing any file of that name. A rewritten
+   * file is a new file at the end of the flash: list() shows it last.
+   */
+  create(name: string, size: number): void {
     const key = name.slice(0, NAME_LIMIT);
     if (this.off) throw new PowerCut();
-    if (this.budget !== undefined && data.length > this.budget) {
-      // A power cut mid-write leaves the bytes written so far; the rest of the file reads
-      // as erased flash (0xFF) up to the size the write declared.
-      const partial = data.slice(0, this.budget) + "\xff".repeat(data.length - this.budget);
-      this.files.delete(key);
-      this.files.set(key, partial);
+    this.files.delete(key);
+    this.files.set(key, "\xff".repeat(size));
+    this.persist();
+  }
+
+  /**
+   * Writes bytes into an existing file, as flash is written: only erased bytes (0xFF) may
+   * change. The power may go after any byte; those written so far stay.
+   */
+  writeAt(name: string, offset: number, data: string): void {
+    const key = name.slice(0, NAME_LIMIT);
+    if (this.off) throw new PowerCut();
+    const old = this.files.get(key);
+    if (old === undefined) throw new FlashWriteError("Unable to find or create file");
+    if (offset + data.length > old.length) throw new FlashWriteError("Too much data for file size");
+    for (let i = 0; i < data.length; i++) {
+      const was = old.charCodeAt(offset + i);
+      if (was !== 0xff && was !== data.charCodeAt(i)) throw new FlashWriteError("File already written with different data");
+    }
+    let written = data.length;
+    const cut = this.budget !== undefined && data.length > this.budget;
+    if (cut) written = this.budget as number;
+    else if (this.budget !== undefined) this.budget -= data.length;
+    this.files.set(key, old.slice(0, offset) + data.slice(0, written) + old.slice(offset + written));
+    this.persist();
+    if (cut) {
       this.budget = undefined;
       this.off = true;
-      this.persist();
+      this.onCut();
       throw new PowerCut();
     }
-    if (this.budget !== undefined) this.budget -= data.length;
-    // A rewritten file is a new file at the end of the flash: list() shows it last.
-    this.files.delete(key);
-    this.files.set(key, data);
     this.log.push({ op: "write", name: key, bytes: data.length });
-    this.persist();
     this.onChange("write", key);
   }
 
@@ -112,7 +153,9 @@ export class Flash {
     if (!this.file) return;
     const out: Record<string, string> = {};
     for (const [name, data] of this.files) out[name] = Buffer.from(data, "latin1").toString("base64");
-    writeFileSync(this.file, JSON.stringify(out, null, 1) + "\n");
+    const temp = this.file + ".tmp";
+    writeFileSync(temp, JSON.stringify(out, null, 1) + "\n", { mode: 0o600 });
+    renameSync(temp, this.file);
   }
 }
 
@@ -142,13 +185,13 @@ export function storageModule(flash: Flash, realm: Realm): Record<string, unknow
     readJSON(name: string, noExceptions?: boolean): unknown {
       const data = flash.get(String(name));
       if (data === undefined) return undefined;
-      try {
-        return realm.fromHost(JSON.parse(data));
-      } catch (err) {
-        if (noExceptions) return undefined;
-        // Espruino throws a SyntaxError (its own wording: "Got EOF expected ':'").
-        throw new (realm.global.SyntaxError as SyntaxErrorConstructor)((err as Error).message);
-      }
+      // The device's lenient parser, keys may be identifiers; values are made in the board's realm.
+      const { value, error } = parseEspruinoJSONDetailed(data, { identifierKeys: true, realm: jsonRealm(realm) });
+      // Espruino throws its own error (a SyntaxError "Got EOF expected ':'", or an Error for a bad
+      // escape). With noExceptions it drops the error and returns whatever was parsed, which for
+      // most bad input is undefined but can be a value (e.g. {"a":"\x4"} gives {a:"\x04"}).
+      if (error && !noExceptions) throw realmJSONError(realm, error);
+      return value;
     },
     readArrayBuffer(name: string): ArrayBuffer | undefined {
       const data = flash.get(String(name));
@@ -157,24 +200,35 @@ export function storageModule(flash: Flash, realm: Realm): Record<string, unknow
       for (let i = 0; i < data.length; i++) out[i] = data.charCodeAt(i);
       return out.buffer;
     },
+    /**
+     * Measured on 2v29: with no offset (or 0) and no size, a new file holding the data; with
+     * a size, a new file of that size (0xFF) with the data at the offset; with an offset
+     * alone, the data written into the existing file's erased bytes.
+     */
     write(name: string, data: unknown, offset?: number, size?: number): boolean {
+      if (data === undefined) throw new realm.Error("Can't get pointer to data to write");
       const bytes = toByteString(data);
-      if (bytes.length === 0 && size === undefined) throw new realm.Error("Can't create zero length file");
-      if (offset === undefined || offset === 0 && (size === undefined || size === bytes.length)) {
-        flash.write(String(name), bytes);
-        return true;
-      }
-      // Espruino: a first write with `size` creates a file of that size; later writes at an
-      // offset fill it in. Modelled as read-modify-write of the whole file.
-      const total = size !== undefined ? size : (flash.get(String(name)) || "").length;
-      const old = flash.get(String(name)) || "\xff".repeat(total);
-      const body = (old + "\xff".repeat(Math.max(0, total - old.length))).slice(0, Math.max(total, old.length));
       const at = offset || 0;
-      flash.write(String(name), body.slice(0, at) + bytes + body.slice(at + bytes.length));
+      try {
+        if (size !== undefined) {
+          if (at + bytes.length > size) throw new FlashWriteError("Too much data for file size");
+          flash.create(String(name), size);
+          flash.writeAt(String(name), at, bytes);
+        } else if (at === 0) {
+          if (bytes.length === 0) throw new FlashWriteError("Can't create zero length file");
+          flash.write(String(name), bytes);
+        } else {
+          flash.writeAt(String(name), at, bytes);
+        }
+      } catch (err) {
+        if (err instanceof FlashWriteError) throw new realm.Error(err.message);
+        throw err;
+      }
       return true;
     },
     writeJSON(name: string, data: unknown): boolean {
-      flash.write(String(name), toByteString(JSON.stringify(data)));
+      // Espruino's own format: identifier keys unquoted, \xNN escapes, its number formatting.
+      flash.write(String(name), stringifyEspruinoJSON(data));
       return true;
     },
     erase(name: string): void {

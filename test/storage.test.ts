@@ -1,9 +1,10 @@
 // host-sim/storage.ts: require("Storage") on the simulated flash. Device behaviour was
 // measured on Espruino 2v29 (notes/espruino-facts.md §4h and run.sh checks).
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { Board } from "../host-sim/board.ts";
 import { createRealm, type Realm } from "../host-sim/realm.ts";
 import { Flash, NAME_LIMIT, PowerCut, storageModule } from "../host-sim/storage.ts";
 
@@ -136,6 +137,14 @@ describe("JSON", () => {
     expect(S.readJSON("j")).toEqual(value);
   });
 
+  it("writeJSON writes the device's format; readJSON reads it and the device's lenient JSON", () => {
+    const { S } = setup();
+    S.writeJSON("f", { a: 1, "b c": [0.5, "\x80\n"], if: null });
+    expect(S.read("f")).toBe('{a:1,"b c":[0.5,"\\x80\\n"],if:null}');
+    S.write("l", "{a:'x', b:0x10, c:[1,],} trailing");
+    expect(S.readJSON("l")).toEqual({ a: "x", b: 16, c: [1] });
+  });
+
   it("readJSON of bad JSON: undefined with noExceptions true, a SyntaxError of the realm without", () => {
     const { S, realm } = setup();
     S.write("bad.json", "{bad");
@@ -147,6 +156,7 @@ describe("JSON", () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(realm.global.SyntaxError as SyntaxErrorConstructor);
+    expect((caught as Error).message).toBe("Got EOF expected ':'");
     expect(() => S.readJSON("bad.json", false)).toThrow();
   });
 
@@ -298,7 +308,8 @@ describe("the log", () => {
     S.erase("missing");
     expect(flash.log).toEqual([
       { op: "write", name: "token.json", bytes: 16 },
-      { op: "write", name: "cfg.json", bytes: JSON.stringify({ password: "hunter2" }).length },
+      // writeJSON stores the device's format, keys unquoted: {password:"hunter2"} (20 bytes).
+      { op: "write", name: "cfg.json", bytes: '{password:"hunter2"}'.length },
       { op: "erase", name: "token.json", bytes: 0 },
     ]);
     const text = JSON.stringify(flash.log);
@@ -314,5 +325,88 @@ describe("the log", () => {
     S.erase(NAME30);
     expect(flash.log.map((e) => e.name)).toEqual([NAME28, NAME28]);
     expect(heard).toEqual(["write " + NAME28, "erase " + NAME28]);
+  });
+});
+
+describe("writes with an offset and a size, as measured on 2v29", () => {
+  // Each step runs on the file the previous one left; `after` is what S.read("f") gave on
+  // the interpreter, or the message it threw.
+  const steps: [string, (S: Storage) => void, string][] = [
+    ["create with a size", (S) => S.write("f", "ab", 0, 6), "ab\xff\xff\xff\xff"],
+    ["fill erased bytes at an offset", (S) => S.write("f", "cd", 2), "abcd\xff\xff"],
+    ["offset 0 and no size: a new file", (S) => S.write("f", "ab", 0), "ab"],
+    ["past the end", (S) => S.write("f", "xyz", 5), "throws Too much data for file size"],
+    ["a size over an existing file: a new file", (S) => S.write("f", "q", 0, 3), "q\xff\xff"],
+    ["data larger than the size", (S) => S.write("f", "abcdef", 0, 3), "throws Too much data for file size"],
+    ["no data", (S) => (S.write as unknown as (n: string) => void)("f"), "throws Can't get pointer to data to write"],
+  ];
+  it("follows the device step by step", () => {
+    const { S } = setup();
+    for (const [what, step, after] of steps) {
+      let got: string;
+      try {
+        step(S);
+        got = S.read("f") as string;
+      } catch (err) {
+        got = "throws " + (err as Error).message;
+      }
+      expect(got, what).toBe(after);
+    }
+  });
+
+  it("refuses to change bytes already written, and to write into a missing file", () => {
+    const { S } = setup();
+    S.write("j", "a\xffc", 0, 4);
+    S.write("j", "\xff", 1); // writing 0xFF over 0xFF changes nothing
+    expect(() => S.write("j", "bd", 1)).toThrow("File already written with different data");
+    S.write("j", "b", 1);
+    expect(S.read("j")).toBe("abc\xff");
+    expect(() => S.write("missing", "ab", 2)).toThrow("Unable to find or create file");
+  });
+
+  it("a power cut during an offset write keeps the bytes written before it", () => {
+    const { S, flash } = setup();
+    S.write("rec", "head", 0, 12);
+    flash.cutPowerAfter(3);
+    expect(() => S.write("rec", "payload!", 4)).toThrow(PowerCut);
+    expect(flash.get("rec")).toBe("headpay\xff\xff\xff\xff\xff");
+  });
+});
+
+describe("a power cut on the board", () => {
+  it("stops the firmware there and then, even if it catches the error", () => {
+    const board = new Board();
+    board.flash.cutPowerAfter(2);
+    board.boot(
+      "var S = require('Storage');" +
+        "try { S.write('a', 'abcdef'); } catch (e) {" +
+        "  try { print('caught'); } catch (e2) {}" +
+        "  try { setTimeout(function () { print('still running'); }, 10); } catch (e3) {}" +
+        "  try { S.write('b', 'x'); } catch (e4) {}" +
+        "}",
+    );
+    board.advance(100);
+    expect(board.powered).toBe(false);
+    expect(board.console.lines).toEqual([]);
+    expect(board.flash.get("a")).toBe("ab\xff\xff\xff\xff");
+    expect(board.flash.get("b")).toBeUndefined();
+    expect(board.uncaught).toEqual([]);
+    // power back: the firmware boots again and the flash takes writes
+    board.boot("require('Storage').write('b', 'x'); print('up')");
+    expect(board.console.lines).toEqual(["up"]);
+    expect(board.flash.get("b")).toBe("x");
+  });
+});
+
+describe("the flash file mirror", () => {
+  it("is written owner-only, and a file that is not a flash image is refused with its name", () => {
+    const dir = mkdtempSync(join(tmpdir(), "codepair-flash-"));
+    const file = join(dir, "flash.json");
+    const flash = new Flash({ file });
+    flash.set("codepair.json", "{}");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    writeFileSync(file, "not json");
+    expect(() => new Flash({ file })).toThrow(`${file} is not a simulator flash image`);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
