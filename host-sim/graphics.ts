@@ -42,7 +42,7 @@ export class ArrayBufferGraphics {
     private readonly height: number,
     private readonly vertical: boolean,
     private readonly msb: boolean,
-    realm: Realm,
+    private readonly realm: Realm,
   ) {
     const size = vertical ? width * (height >> 3) : Math.ceil((width * height) / 8);
     this.buffer = new realm.ArrayBuffer(size);
@@ -147,7 +147,17 @@ export class ArrayBufferGraphics {
   }
 
   getFontHeight(): number {
-    return this.font ? this.font.height * this.font.scale : 0;
+    const font = this.customFont();
+    return font.height * font.scale;
+  }
+
+  /**
+   * The font set with setFontCustom. Without one the device draws its built-in 4x6 font,
+   * which the simulator does not reproduce: that is a firmware bug here, so it throws.
+   */
+  private customFont(): CustomFont {
+    if (!this.font) throw new this.realm.Error("simulator: no setFontCustom font set; the device would draw its built-in font, which the simulator does not model");
+    return this.font;
   }
 
   /** Glyphs in the font: a widths string has one byte each; else the bitmap's length says. */
@@ -179,8 +189,7 @@ export class ArrayBufferGraphics {
   }
 
   stringWidth(text: string): number {
-    const font = this.font;
-    if (!font) return 0;
+    const font = this.customFont();
     let widest = 0;
     let w = 0;
     const s = String(text);
@@ -203,8 +212,7 @@ export class ArrayBufferGraphics {
    * y > -font height, y <= panel height - 1; otherwise pixels clip one by one.
    */
   drawString(text: string, x: number, y: number, solid?: boolean): this {
-    const font = this.font;
-    if (!font) return this;
+    const font = this.customFont();
     const s = String(text);
     const fontHeight = font.height * font.scale;
     const maxX = this.width - 1;
@@ -259,6 +267,13 @@ export class ArrayBufferGraphics {
   }
 }
 
+/** The Graphics methods the simulator models (a subset of the device's, same names). */
+const GRAPHICS_METHODS = [
+  "getWidth", "getHeight", "getBPP", "setColor", "getColor", "setBgColor", "getBgColor", "setPixel",
+  "getPixel", "clear", "fillRect", "clearRect", "drawRect", "setFontCustom", "getFontHeight",
+  "stringWidth", "drawString", "drawImage",
+] as const;
+
 /** The global `Graphics` as the firmware sees it. */
 export function graphicsGlobals(realm: Realm): Record<string, unknown> {
   return {
@@ -267,7 +282,20 @@ export function graphicsGlobals(realm: Realm): Record<string, unknown> {
         if (bpp !== 1) throw new realm.Error("simulator: only 1 bpp ArrayBuffer graphics are modelled");
         const o = options || {};
         if (o.vertical_byte && height % 8) throw new realm.Error("height must be a multiple of 8 when using vertical_byte");
-        return new ArrayBufferGraphics(width, height, !!o.vertical_byte, o.msb === undefined ? true : !!o.msb, realm);
+        const g = new ArrayBufferGraphics(width, height, !!o.vertical_byte, o.msb === undefined ? true : !!o.msb, realm);
+        // The firmware gets an object of its own realm with the device's method names only;
+        // methods that return the Graphics (for chaining) return that object.
+        const members: Record<string, unknown> = { buffer: g.buffer };
+        let exposed: unknown;
+        for (const name of GRAPHICS_METHODS) {
+          const method = g[name] as (...args: unknown[]) => unknown;
+          members[name] = (...args: unknown[]) => {
+            const result = method.apply(g, args);
+            return result === g ? exposed : result;
+          };
+        }
+        exposed = realm.object(members);
+        return exposed;
       },
     }),
   };
