@@ -47,6 +47,12 @@ export class I2CBus {
 
   constructor(private realm: () => Realm, readonly name: string) {}
 
+  /** A reboot resets the port: the firmware must call setup() again. */
+  reset(): void {
+    this.setupDone = false;
+    this.options = undefined;
+  }
+
   attach(address: number, device: I2CDevice): void {
     this.devices.set(address, device);
   }
