@@ -1,4 +1,5 @@
 // Espruino's `E` (the parts the firmware uses: events and byte strings) and `process`.
+import { byteString, toBytes } from "./bytes.ts";
 import type { Realm } from "./realm.ts";
 
 export class EspruinoE {
@@ -20,17 +21,8 @@ export class EspruinoE {
       },
       emit: (event: string, ...args: unknown[]): void => this.emit(event, ...args),
       /** Bytes of its arguments as one byte string. */
-      toString: (...args: unknown[]): string => {
-        let out = "";
-        const add = (v: unknown): void => {
-          if (typeof v === "string") out += v;
-          else if (typeof v === "number") out += String.fromCharCode(v & 0xff);
-          else if (ArrayBuffer.isView(v)) out += Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("latin1");
-          else if (Array.isArray(v)) v.forEach(add);
-        };
-        args.forEach(add);
-        return out;
-      },
+      toString: (...args: unknown[]): string =>
+        byteString(toBytes(args, (v) => new this.realm.Error("E.toString: can't convert " + typeof v))),
       getErrorFlags: (): unknown => this.realm.fromHost([]),
     });
     const process = this.realm.library({

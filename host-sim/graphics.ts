@@ -6,6 +6,7 @@
 // - fillRect/clearRect/drawRect take inclusive corners in either order; drawing clips.
 // - setFontCustom(bitmap, first, widths, height): see drawString below.
 // Only 1 bit per pixel is modelled: the firmware draws on a monochrome OLED.
+import { toBytes } from "./bytes.ts";
 import type { Realm } from "./realm.ts";
 
 interface CustomFont {
@@ -24,10 +25,8 @@ interface Image {
   buffer: ArrayBuffer | string | ArrayBufferView;
 }
 
-function bytesOf(data: ArrayBuffer | string | ArrayBufferView): Uint8Array {
-  if (typeof data === "string") return Uint8Array.from(Buffer.from(data, "latin1"));
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return new Uint8Array(data);
+function bytesOf(data: unknown): Uint8Array {
+  return Uint8Array.from(toBytes(data, (v) => new TypeError("Graphics: not image or font data: " + typeof v)));
 }
 
 export class ArrayBufferGraphics {
@@ -140,9 +139,10 @@ export class ArrayBufferGraphics {
     return this;
   }
 
-  setFontCustom(bitmap: string | ArrayBuffer | ArrayBufferView, first: number, widths: string | number, height: number): this {
-    const bits = typeof bitmap === "string" ? bitmap : Buffer.from(bytesOf(bitmap)).toString("latin1");
-    this.font = { bitmap: bits, first, widths, height: height & 0xff, scale: Math.max(1, (height >> 8) & 0xff) };
+  setFontCustom(bitmap: unknown, first: number, widths: string | number, height: number): this {
+    // Measured: anything but a string throws on the device.
+    if (typeof bitmap !== "string") throw new this.realm.Error("Font bitmap must be a String");
+    this.font = { bitmap, first, widths, height: height & 0xff, scale: Math.max(1, (height >> 8) & 0xff) };
     return this;
   }
 

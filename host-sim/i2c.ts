@@ -1,5 +1,6 @@
 // Espruino's I2C ports (I2C1, I2C2): setup() and writeTo(), with the devices on the bus
 // answering by address. Every transaction is also counted, for the benchmarks.
+import { toBytes } from "./bytes.ts";
 import type { Realm } from "./realm.ts";
 
 export interface I2CDevice {
@@ -7,33 +8,14 @@ export interface I2CDevice {
   receive(bytes: Uint8Array): void;
 }
 
-/** Espruino's writeTo data arguments: numbers, arrays, strings, typed arrays, {data, count}. */
+/** Espruino's writeTo data arguments as bytes, with the errors the device gives. */
 export function flattenData(args: unknown[]): number[] {
-  const out: number[] = [];
-  const add = (v: unknown): void => {
-    if (typeof v === "number") out.push(v & 0xff);
-    else if (typeof v === "boolean") out.push(v ? 1 : 0);
-    else if (typeof v === "string") for (let i = 0; i < v.length; i++) out.push(v.charCodeAt(i) & 0xff);
-    else if (ArrayBuffer.isView(v)) {
-      const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-      if (v instanceof Uint8Array || (v as object).constructor.name === "Uint8Array") for (const b of bytes) out.push(b);
-      else {
-        const items = v as unknown as ArrayLike<number>;
-        for (let i = 0; i < items.length; i++) out.push(items[i] & 0xff);
-      }
-    } else if (Array.isArray(v)) for (const x of v) add(x);
-    else if (Object.prototype.toString.call(v) === "[object ArrayBuffer]") add(new Uint8Array(v as ArrayBuffer));
-    else if (v === undefined || v === null) throw new TypeError("Expecting Number or iterable, got " + String(v));
-    else if (typeof v === "object" && "data" in v && typeof (v as { count?: unknown }).count === "number") {
-      // Espruino needs both: {data:7} alone throws.
-      const o = v as { data: unknown; count: number };
-      for (let i = 0; i < o.count; i++) add(o.data);
-    } else if (typeof v === "object") {
-      throw new TypeError("If specifying an object, it must be of the form {data : ..., count : N} or {callback : fn}");
-    } else throw new TypeError("I2C.writeTo: can't send " + typeof v);
-  };
-  for (const a of args) add(a);
-  return out;
+  return toBytes(args, (v) => {
+    if (v === undefined || v === null) return new TypeError("Expecting Number or iterable, got " + String(v));
+    // Espruino needs both: {data:7} alone throws.
+    if (typeof v === "object") return new TypeError("If specifying an object, it must be of the form {data : ..., count : N} or {callback : fn}");
+    return new TypeError("I2C.writeTo: can't send " + typeof v);
+  });
 }
 
 export class I2CBus {

@@ -3,6 +3,7 @@
 // kept in memory, optionally mirrored to a JSON file so it survives simulator runs, and can
 // cut the power after a chosen number of bytes written (power-cut tests).
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { byteString, toBytes } from "./bytes.ts";
 import { parseEspruinoJSONDetailed, stringifyEspruinoJSON } from "./espruino-json.ts";
 import { jsonRealm, realmJSONError, type Realm } from "./realm.ts";
 
@@ -159,18 +160,10 @@ export class Flash {
   }
 }
 
-/** Device strings are bytes: a host string with characters above 0xFF becomes its UTF-8. */
+/** Data as Storage.write takes it; a host string with characters above 0xFF becomes its UTF-8. */
 function toByteString(data: unknown): string {
-  if (typeof data === "string") {
-    return /[^\x00-\xff]/.test(data) ? Buffer.from(data, "utf8").toString("latin1") : data;
-  }
-  if (data instanceof ArrayBuffer || (data && (data as object).constructor && (data as object).constructor.name === "ArrayBuffer")) {
-    return Buffer.from(new Uint8Array(data as ArrayBuffer)).toString("latin1");
-  }
-  if (ArrayBuffer.isView(data)) {
-    return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
-  }
-  return String(data);
+  if (typeof data === "string" && /[^\x00-\xff]/.test(data)) return Buffer.from(data, "utf8").toString("latin1");
+  return byteString(toBytes(data, (v) => new TypeError("Storage.write: can't write " + typeof v)));
 }
 
 /** The object `require("Storage")` returns on the simulated board. */
