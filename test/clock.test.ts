@@ -332,3 +332,24 @@ describe("timers and Date on the board", () => {
     expect(fresh.console.lines).toEqual(["0"]);
   });
 });
+
+describe("real time", () => {
+  it("fires timers as the host's time passes, and stops cleanly", async () => {
+    const clock = new Clock();
+    const fired: number[] = [];
+    clock.add(() => fired.push(clock.now), 60, false);
+    clock.add(() => fired.push(clock.now), 5000, false);
+    clock.startRealTime();
+    const start = Date.now();
+    while (fired.length === 0 && Date.now() - start < 2000) await new Promise((r) => setTimeout(r, 10));
+    clock.stopRealTime();
+    expect(fired.length).toBe(1);
+    expect(fired[0]).toBeGreaterThanOrEqual(60);
+    // stopped: the clock no longer moves, and the later timer never fires
+    const at = clock.now;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(clock.now).toBe(at);
+    expect(fired.length).toBe(1);
+    expect(clock.pending()).toBe(1);
+  });
+});
