@@ -1,7 +1,8 @@
 // The simulated board: an ESP32 running Espruino, an SSD1306 on I2C1, a button, flash.
 // boot() runs a firmware bundle (the bytes that are flashed) in a fresh Espruino realm whose
 // globals come from the one module that fakes each API. Flash survives reboots and power
-// cuts; the display controller keeps its RAM over a reboot but not over a power cut.
+// cuts; the display controller keeps its RAM over a reboot (the ESP32 resets, the panel
+// stays powered) but starts from its reset state after a power cut.
 import { Clock } from "./clock.ts";
 import { ConsoleLog } from "./console.ts";
 import { EspruinoE } from "./espruino-e.ts";
@@ -38,6 +39,7 @@ export class Board {
   private realm: Realm | undefined;
   private readonly panelHeight: 64 | 32;
   private readonly panelAddress: number;
+  private displayLostPower = false;
   /** Called whenever a firmware callback has run (the CLI redraws from it). */
   onTick: () => void = () => {};
 
@@ -58,25 +60,33 @@ export class Board {
     this.flash.onCut = () => this.powerOff();
   }
 
-  /** Runs a firmware bundle from power-up. */
+  /** Runs a firmware bundle from power-up (a board that ran before is power-cycled). */
   boot(code: string): void {
     this.code = code;
+    if (this.realm) this.powerOff();
     this.start();
   }
 
   /** The ESP32 resets (EN pin, watchdog, E.reboot): the display keeps power and its RAM. */
   reboot(): void {
+    this.halt();
     this.start();
   }
 
-  /** Power off and on again: the display controller starts from its reset state too. */
+  /** Power off and on again. */
   powerCycle(): void {
-    this.display = new Ssd1306({ width: 128, height: this.panelHeight, address: this.panelAddress });
+    this.powerOff();
     this.start();
   }
 
-  /** Stop everything now, as pulling the plug does. */
+  /** Pull the plug: the firmware stops now, and the display controller loses its state. */
   powerOff(): void {
+    this.halt();
+    this.displayLostPower = true;
+  }
+
+  /** The firmware stops: no timer, watch or board function runs for it any more. */
+  private halt(): void {
     this.powered = false;
     this.clock.clearAll();
     this.gpio.clearAll();
@@ -107,7 +117,10 @@ export class Board {
   }
 
   private start(): void {
-    this.powerOff();
+    if (this.displayLostPower) {
+      this.display = new Ssd1306({ width: 128, height: this.panelHeight, address: this.panelAddress });
+      this.displayLostPower = false;
+    }
     const realm = createRealm();
     this.realm = realm;
     // Power is back: the flash takes writes again after a power cut.
@@ -130,6 +143,8 @@ export class Board {
     );
     for (const name of Object.keys(globals)) {
       const v = globals[name];
+      // Plain host functions are adopted into the realm; library objects (E, Graphics, …) and
+      // realm objects were made there already.
       realm.global[name] = typeof v === "function" && !Object.keys(v).length ? realm.adopt(v as () => unknown) : v;
     }
     this.powered = true;

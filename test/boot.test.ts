@@ -89,11 +89,14 @@ describe("boot", () => {
     board.boot(await firmwareBundle());
     const first = Array.from(board.screen());
     board.i2c1.transcript = [];
+    const controller = board.display;
     board.reboot();
+    expect(board.display).toBe(controller); // the panel stayed powered: same controller state
     expect(board.i2c1.transcript.length).toBe(18);
     expect(Array.from(board.screen())).toEqual(first);
     board.i2c1.transcript = [];
     board.powerCycle();
+    expect(board.display).not.toBe(controller); // a controller back from its reset state
     expect(board.i2c1.transcript.length).toBe(18);
     expect(Array.from(board.screen())).toEqual(first);
     expect(board.uncaught).toEqual([]);
