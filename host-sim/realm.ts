@@ -2,7 +2,7 @@
 // lacks are deleted (the same list the build's dialect gate enforces, dialect/espruino.mjs),
 // and the board's own globals are added by the modules that fake them.
 import vm from "node:vm";
-import { LANGUAGE_GLOBALS, MISSING_GLOBALS, MISSING_MEMBERS } from "../dialect/espruino.mjs";
+import { LANGUAGE_GLOBALS, MISSING_MEMBERS } from "../dialect/espruino.mjs";
 import { EspruinoJSONError, parseEspruinoJSON, type JSONRealm } from "./espruino-json.ts";
 
 /** The context's own constructors, so values handed to firmware belong to its realm. */
@@ -74,8 +74,8 @@ export function createRealm(): Realm {
   const context = vm.createContext({}, { codeGeneration: { strings: true, wasm: false }, microtaskMode: "afterEvaluate" });
   const global = vm.runInContext("this", context) as Record<string, unknown>;
 
-  for (const name of MISSING_GLOBALS) delete global[name];
-  // Anything else V8 puts on a fresh global that the device has not (e.g. encodeURI's kin).
+  // Everything V8 puts on a fresh global that the device has not: MISSING_GLOBALS (Map, Set,
+  // Symbol, …) and whatever else a newer V8 adds.
   for (const name of Object.getOwnPropertyNames(global)) {
     if (!LANGUAGE_GLOBALS.includes(name)) delete global[name];
   }
@@ -101,10 +101,6 @@ export function createRealm(): Realm {
   // Espruino's `global` is the global object (globalThis is there too).
   global.global = global;
   global.globalThis = global;
-  // Base64 of byte strings: built into Espruino, not into V8.
-  global.btoa = (bytes: unknown): string => Buffer.from(String(bytes), "latin1").toString("base64");
-  global.atob = (text: unknown): string => Buffer.from(String(text), "base64").toString("latin1");
-
   // Every board function reaches firmware through here, so a power cut stops them all: once
   // `power.off`, a call throws instead of acting, even from a catch block in the firmware.
   const power = { off: false };
@@ -131,13 +127,16 @@ export function createRealm(): Realm {
   // for some bad input (espruino-json.ts). JSON.stringify stays V8's: the device's differs in
   // number formatting (12 significant digits, 1e21 → "10e+20") and in \u00XX escapes for bytes
   // >= 0x80, which firmware must not depend on.
-  (global.JSON as JSON).parse = function (text: unknown): unknown {
+  (global.JSON as JSON).parse = trampoline(function (text: unknown): unknown {
     try {
       return parseEspruinoJSON(String(text), { identifierKeys: false, realm: jsonRealm({ global }) });
     } catch (err) {
       throw err instanceof EspruinoJSONError ? realmJSONError({ global }, err) : err;
     }
-  } as JSON["parse"];
+  }) as JSON["parse"];
+  // Base64 of byte strings: built into Espruino, not into V8.
+  global.btoa = trampoline((bytes: unknown): string => Buffer.from(String(bytes), "latin1").toString("base64"));
+  global.atob = trampoline((text: unknown): string => Buffer.from(String(text), "base64").toString("latin1"));
   return {
     context,
     global,

@@ -214,3 +214,20 @@ describe("board timers", () => {
     expect(lines).toEqual(["1.5"]);
   });
 });
+
+describe("every function the board hands firmware belongs to firmware's realm", () => {
+  it("globals, library members, module members, Graphics methods", () => {
+    const board = new Board();
+    board.boot(
+      "var fns = { print: print, atob: atob, btoa: btoa, 'JSON.parse': JSON.parse, setTimeout: setTimeout," +
+        " getTime: getTime, setWatch: setWatch, require: require, 'E.on': E.on, 'E.toString': E.toString," +
+        " 'console.log': console.log, 'I2C1.writeTo': I2C1.writeTo, 'Storage.read': require('Storage').read," +
+        " 'Graphics.createArrayBuffer': Graphics.createArrayBuffer," +
+        " 'g.drawString': Graphics.createArrayBuffer(8, 8, 1).drawString };" +
+        "var foreign = Object.keys(fns).filter(function (k) { return !(fns[k] instanceof Function); });" +
+        "print('foreign: ' + foreign.join(','));",
+    );
+    expect(board.uncaught).toEqual([]);
+    expect(board.console.lines).toEqual(["foreign: "]);
+  });
+});
