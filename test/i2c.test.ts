@@ -15,6 +15,16 @@ function setup(): { bus: I2CBus; realm: Realm; port: Record<string, unknown>; wr
   return { bus, realm, port, writeTo: port.writeTo as WriteTo, got };
 }
 
+/** What `fn` threw (an error of the board's realm, for these tests), or undefined. */
+function thrownBy(fn: () => void): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
 describe("flattenData", () => {
   it("numbers become one byte each, low 8 bits (device: 1,256,257,-1,3.7,true → 1,0,1,255,3,1)", () => {
     expect(flattenData([1, 256, 257, -1, 3.7, true])).toEqual([1, 0, 1, 255, 3, 1]);
@@ -71,13 +81,7 @@ describe("I2C port", () => {
   it("writeTo before setup throws an error of the board's realm", () => {
     const { realm, writeTo, got, bus } = setup();
     expect(() => writeTo(0x3c, [0, 0xae])).toThrow("I2C1 not setup");
-    let thrown: unknown;
-    try {
-      writeTo(0x3c, 1);
-    } catch (err) {
-      thrown = err;
-    }
-    expect(thrown).toBeInstanceOf(realm.InternalError);
+    expect(thrownBy(() => writeTo(0x3c, 1))).toBeInstanceOf(realm.InternalError);
     expect(got).toEqual([]);
     expect(bus.stats).toEqual({ transactions: 0, bytes: 0 });
   });
@@ -103,13 +107,7 @@ describe("I2C port", () => {
     const { port, realm, writeTo, bus, got } = setup();
     (port.setup as (o: unknown) => void)({ scl: 22, sda: 21 });
     expect(() => writeTo(0x3d, [0, 0xae])).toThrow("jshI2CWrite: slave doesn't ACK the transfer");
-    let thrown: unknown;
-    try {
-      writeTo(0x3d, 1);
-    } catch (err) {
-      thrown = err;
-    }
-    expect(thrown).toBeInstanceOf(realm.Error);
+    expect(thrownBy(() => writeTo(0x3d, 1))).toBeInstanceOf(realm.Error);
     expect(got).toEqual([]);
     expect(bus.stats).toEqual({ transactions: 0, bytes: 0 });
   });
