@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { Board } from "../host-sim/board.ts";
 import { Flash } from "../host-sim/storage.ts";
-import { firmwareBundle } from "./support/firmware.ts";
+import { CONFIG_FILE } from "../firmware/store/config.ts";
+import { boardWithConfig, firmwareBundle } from "./support/firmware.ts";
 import { compareWithScreen } from "./support/screens.ts";
 
 function litCount(pixels: Uint8Array): number {
@@ -25,9 +26,7 @@ describe("boot", () => {
   });
 
   it("drives a 128x32 panel when the config says so", async () => {
-    const flash = new Flash();
-    flash.set("codepair.json", JSON.stringify({ display: { height: 32 } }));
-    const board = new Board({ panel: { height: 32 }, flash });
+    const board = boardWithConfig({ display: { height: 32 } });
     board.boot(await firmwareBundle());
     expect(board.uncaught).toEqual([]);
     expect(board.display.state.multiplex).toBe(31); // N - 1, as sent
@@ -35,9 +34,7 @@ describe("boot", () => {
   });
 
   it("talks to the panel at the configured address", async () => {
-    const flash = new Flash();
-    flash.set("codepair.json", JSON.stringify({ display: { address: 0x3d } }));
-    const board = new Board({ panel: { address: 0x3d }, flash });
+    const board = boardWithConfig({ display: { address: 0x3d } });
     board.boot(await firmwareBundle());
     expect(board.uncaught).toEqual([]);
     expect(compareWithScreen("splash-128x64", board.screen(), 128, 64)).toBe("");
@@ -45,8 +42,8 @@ describe("boot", () => {
 
   it("reports the missing panel when the address is wrong, as the device would", async () => {
     const flash = new Flash();
-    flash.set("codepair.json", JSON.stringify({ display: { address: 0x3d } }));
-    const board = new Board({ flash });
+    flash.set(CONFIG_FILE, JSON.stringify({ display: { address: 0x3d } }));
+    const board = new Board({ flash }); // the panel answers at 0x3C
     board.boot(await firmwareBundle());
     expect(board.console.lines.join("\n")).toMatch(/Uncaught Error: jshI2CWrite: slave doesn't ACK the transfer/);
     expect(litCount(board.screen())).toBe(0);

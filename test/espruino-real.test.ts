@@ -8,16 +8,13 @@ import { describe, expect, it } from "vitest";
 import { GLOBALS, MISSING_GLOBALS, MISSING_MEMBERS } from "../dialect/espruino.mjs";
 import { bundleFirmware } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
-import { Flash } from "../host-sim/storage.ts";
 import { packFont, parseFont } from "../tools/fontpack.mjs";
 import { ESPRUINO, I2C_TRACE_PRELUDE, hex, runOnEspruino, runOnSimulator } from "./support/espruino.ts";
-import { ROOT, firmwareBundle } from "./support/firmware.ts";
+import { ROOT, boardWithConfig, firmwareBundle, type DeviceConfig } from "./support/firmware.ts";
 
 /** The bundle on the simulated board, its I2C traffic in the interpreter prelude's format. */
-function simTranscript(code: string, config?: object, height?: 64 | 32): string[] {
-  const flash = new Flash();
-  if (config) flash.set("codepair.json", JSON.stringify(config));
-  const board = new Board({ flash, panel: { height: height || 64, address: config ? 0x3d : 0x3c } });
+function simTranscript(code: string, config?: DeviceConfig): string[] {
+  const board = config ? boardWithConfig(config) : new Board();
   board.i2c1.transcript = [];
   board.boot(code);
   board.clock.runUntilIdle(60000);
@@ -41,7 +38,7 @@ describe.skipIf(!ESPRUINO)("on the real interpreter ($ESPRUINO)", () => {
     const writeConfig = `require("Storage").writeJSON("codepair.json", ${JSON.stringify(config)});\n`;
     const real = runOnEspruino(writeConfig + I2C_TRACE_PRELUDE + code);
     expect(real.lines.filter((l) => /Uncaught|Error/.test(l))).toEqual([]);
-    const sim = simTranscript(code, config, 32);
+    const sim = simTranscript(code, config);
     expect(sim[0]).toMatch(/^I2C 61 /);
     expect(real.lines.filter((l) => l.startsWith("I2C "))).toEqual(sim);
   });

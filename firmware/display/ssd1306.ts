@@ -11,8 +11,6 @@ export interface PanelOptions {
 }
 
 export interface Panel {
-  width: number;
-  height: number;
   g: Graphics;
   /**
    * Sends the pages that changed since the last flush (all of them the first time, after
@@ -62,18 +60,12 @@ export function createPanel(i2c: I2C, opts: PanelOptions): Panel {
   let on = false;
   i2c.writeTo(address, initSequence(height));
 
-  function pageBytes(p: number): Uint8Array {
-    return new Uint8Array(g.buffer, p * width, width);
-  }
-
   return {
-    width: width,
-    height: height,
     g: g,
     flush: function () {
       let count = 0;
       for (let p = 0; p < pages; p++) {
-        const bytes = pageBytes(p);
+        const bytes = new Uint8Array(g.buffer, p * width, width);
         const text = String.fromCharCode.apply(null, bytes as unknown as number[]);
         if (text === sent[p]) continue;
         // Column and page window of this one page (§10.1.4, §10.1.5), then its data.
