@@ -81,7 +81,13 @@ function main(): void {
     console.error(`codepair simulator: ${opts.bundle} is missing; run \`npm run build\` first`);
     process.exit(1);
   }
-  const flash = new Flash({ file: opts.flashFile });
+  let flash: Flash;
+  try {
+    flash = new Flash({ file: opts.flashFile });
+  } catch (err) {
+    console.error(`codepair simulator: ${(err as Error).message}`);
+    process.exit(1);
+  }
   configurePanel(flash, opts.height);
   const board = new Board({ panel: { height: opts.height }, flash });
   const tty = process.stdout.isTTY;

@@ -52,6 +52,15 @@ describe("simulator CLI", () => {
     expect(untouched.get("codepair.json")).toBeUndefined();
   });
 
+  it("says which --flash file is not a flash image, without a stack trace", () => {
+    const bad = join(mkdtempSync(join(tmpdir(), "codepair-cli-")), "flash.json");
+    writeFileSync(bad, "not json");
+    const run = runCli(["--flash", bad, "--exit-after", "0.1"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toMatch(new RegExp(`^codepair simulator: ${bad} is not a simulator flash image`));
+    expect(run.stderr).not.toContain("    at ");
+  });
+
   it("refuses unknown options and bad values with a message", () => {
     const run = runCli(["--height", "48"]);
     expect(run.status).toBe(2);
