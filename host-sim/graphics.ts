@@ -247,10 +247,15 @@ export class ArrayBufferGraphics {
     return this;
   }
 
-  /** 1 bpp images: rows of `width` bits, continuous, most significant bit first. */
-  drawImage(image: Image, x: number, y: number): this {
+  /**
+   * 1 bpp images: rows of `width` bits, continuous, most significant bit first. With
+   * `{scale: n}` each image pixel is an n×n block from the truncated origin.
+   */
+  drawImage(image: Image, x: number, y: number, options?: { scale?: number }): this {
     const bpp = image.bpp || 1;
     if (bpp !== 1) throw new Error("simulator: only 1 bpp images are modelled");
+    const scale = options && options.scale !== undefined ? options.scale : 1;
+    if (!(scale >= 1 && scale === Math.floor(scale))) throw new Error("simulator: only whole-number image scales are modelled");
     const data = bytesOf(image.buffer);
     const transparent = image.transparent;
     const x0 = Math.floor(x);
@@ -260,7 +265,10 @@ export class ArrayBufferGraphics {
         const bit = row * image.width + col;
         const v = data[bit >> 3] & (0x80 >> (bit & 7)) ? 1 : 0;
         if (v === transparent) continue;
-        this.put(x0 + col, y0 + row, v ? this.fg : this.bg);
+        const color = v ? this.fg : this.bg;
+        for (let dy = 0; dy < scale; dy++) {
+          for (let dx = 0; dx < scale; dx++) this.put(x0 + col * scale + dx, y0 + row * scale + dy, color);
+        }
       }
     }
     return this;

@@ -40,6 +40,17 @@ g.clear(); g.setBgColor(1); g.clearRect(1, 1, 4, 4); g.setBgColor(0); dump();
 g.clear(); var img = {width: 5, height: 3, bpp: 1, buffer: new Uint8Array([0xC4, 0x21, 0xC0]).buffer}; g.drawImage(img, 1, 1); g.drawImage(img, 13, 6); dump();
 g.clear(); g.fillRect(0, 0, 15, 7); g.drawImage(img, 1, 1); g.drawImage({width: 5, height: 3, bpp: 1, transparent: 0, buffer: img.buffer}, 8, 1); dump();
 g.setBgColor(1); g.clear(); print(new Uint8Array(g.buffer)[0] + " " + g.getPixel(3, 3) + " " + g.getPixel(-1, 0) + " " + g.getPixel(16, 0));`,
+  "images at a scale": `
+var g = Graphics.createArrayBuffer(16, 8, 1, {msb:true});
+function dump() { var s = ""; for (var y = 0; y < 8; y++) { for (var x = 0; x < 16; x++) s += g.getPixel(x, y) ? "#" : "."; s += "|"; } print(s); }
+var img = {width: 5, height: 3, bpp: 1, buffer: new Uint8Array([0xC4, 0x21, 0xC0]).buffer};
+g.drawImage(img, 1, 1, {scale: 2}); dump();
+g.clear(); g.drawImage(img, 12, 5, {scale: 2}); g.drawImage(img, -3, -1, {scale: 2}); dump();
+g.clear(); g.fillRect(0, 0, 15, 7); g.drawImage(img, 2, 1, {scale: 2}); dump();
+g.clear(); g.fillRect(0, 0, 15, 7); g.drawImage({width: 5, height: 3, bpp: 1, transparent: 0, buffer: img.buffer}, 2, 1, {scale: 2}); dump();
+g.clear(); g.drawImage({width: 5, height: 3, bpp: 1, buffer: E.toString(img.buffer)}, 0, 0, {scale: 3}); dump();
+g.clear(); g.drawImage(img, 1, 1, {scale: 1}); dump();
+g.clear(); g.drawImage(img, 1.5, 1.5, {scale: 2}); dump();`,
 };
 
 describe("Graphics draws what the interpreter drew", () => {
