@@ -21,7 +21,13 @@ interface Graphics {
   clearRect(x1: number, y1: number, x2: number, y2: number): Graphics;
   drawRect(x1: number, y1: number, x2: number, y2: number): Graphics;
   setPixel(x: number, y: number, color?: number): Graphics;
-  drawImage(image: { width: number; height: number; bpp?: number; buffer: ArrayBuffer | string; transparent?: number }, x: number, y: number): Graphics;
+  /** 1 bpp: rows of `width` bits, continuous, MSB first; 1 → colour, 0 → background. */
+  drawImage(
+    image: { width: number; height: number; bpp?: number; buffer: ArrayBuffer | string; transparent?: number },
+    x: number,
+    y: number,
+    options?: { scale?: number },
+  ): Graphics;
   clear(reset?: boolean): Graphics;
 }
 

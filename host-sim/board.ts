@@ -98,6 +98,24 @@ export class Board {
     if (this.powered) this.clock.advance(ms);
   }
 
+  /**
+   * Runs `code` as if typed at the device's console: a task of its own in the firmware's
+   * realm, after which its promise jobs run. Returns the value; a throw is reported as
+   * uncaught, as the console would print it.
+   */
+  evaluate(code: string): unknown {
+    const realm = this.realmOrThrow();
+    if (!this.powered) throw new Error("board is off");
+    let value: unknown;
+    try {
+      value = realm.run(code, "console");
+    } catch (err) {
+      this.report(err);
+    }
+    this.settle();
+    return value;
+  }
+
   /** What the panel shows now: width×height bytes, 1 = lit. */
   screen(): Uint8Array {
     return this.display.panel();
