@@ -52,7 +52,7 @@ export const ESPRUINO_SYNTAX = {
 
 /**
  * @typedef {{ file: string, line: number, column: number, rule: string, message: string }} BuildProblem
- * @typedef {{ ok: boolean, code: string, map: string, problems: BuildProblem[] }} BundleResult
+ * @typedef {{ ok: boolean, code: string, map: string, problems: BuildProblem[], bytesByFile: Record<string, number> }} BundleResult
  */
 
 /**
@@ -90,6 +90,7 @@ export async function bundleFirmware(options) {
       logLevel: "silent",
       absWorkingDir: ROOT,
       plugins: [fontPlugin()],
+      metafile: true,
     });
   } catch (err) {
     const failure = /** @type {{ errors?: import("esbuild").Message[] }} */ (err);
@@ -103,7 +104,7 @@ export async function bundleFirmware(options) {
       });
     }
     if (!problems.length) throw err;
-    return { ok: false, code: "", map: "", problems };
+    return { ok: false, code: "", map: "", problems, bytesByFile: {} };
   }
   let code = "";
   let map = "";
@@ -116,7 +117,13 @@ export async function bundleFirmware(options) {
   for (const v of checkBundle(code, map)) {
     problems.push({ file: v.file, line: v.line, column: v.column, rule: v.rule, message: v.message });
   }
-  return { ok: problems.length === 0, code, map, problems };
+  // Minified bytes each source file put into the bundle (esbuild's metafile), for size reports.
+  /** @type {Record<string, number>} */
+  const bytesByFile = {};
+  for (const out of Object.values(result.metafile.outputs)) {
+    for (const [file, info] of Object.entries(out.inputs)) bytesByFile[file] = info.bytesInOutput;
+  }
+  return { ok: problems.length === 0, code, map, problems, bytesByFile };
 }
 
 /** @param {BuildProblem} p */
@@ -138,7 +145,7 @@ async function main() {
   writeFileSync(resolve(ROOT, "dist/firmware.js.map"), out.map);
   const raw = Buffer.byteLength(out.code);
   const gzip = gzipSync(out.code, { level: 9 }).length;
-  const size = { version: PKG.version, raw, gzip };
+  const size = { version: PKG.version, raw, gzip, bytesByFile: out.bytesByFile };
   writeFileSync(resolve(ROOT, "dist/size.json"), JSON.stringify(size, null, 2) + "\n");
   console.log(`dist/firmware.js: ${raw} bytes (${gzip} gzipped), built in ${Date.now() - started} ms`);
 }

@@ -1,8 +1,8 @@
 // The device's states. So far: the splash at power-up.
+import { createDisplay } from "./display/display";
 import type { Panel } from "./display/ssd1306";
-import { splash } from "./display/screens";
 
 export function startApp(panel: Panel, version: string): void {
-  splash(panel.g, version);
-  panel.flush();
+  const display = createDisplay(panel);
+  display.show({ kind: "splash", version: version }, 0);
 }

@@ -1,9 +1,16 @@
-// Text in our own font (fonts/small.font), registered with setFontCustom. Espruino draws a
-// character outside a custom font as nothing (and measures it wrongly), so every string is
-// first mapped onto the font: bytes outside 32..126 become the placeholder glyph 127.
+// Text in our own fonts, registered with setFontCustom: the small proportional font
+// (fonts/small.font) for words, and the large monospaced code font (fonts/code.font) for the
+// user code. Espruino draws a character outside a custom font as nothing (and measures it
+// wrongly), so every string is first mapped onto the font: bytes outside 32..126 become the
+// small font's placeholder glyph 127.
+import CODE from "./fonts/code.font";
 import SMALL from "./fonts/small.font";
 
 const PLACEHOLDER = String.fromCharCode(127);
+const ELLIPSIS = "...";
+
+/** Height of the small font at scale 1, and of one line of text. */
+export const LINE = 9;
 
 /** The string with every byte the font lacks replaced by the placeholder. */
 export function printable(text: string): string {
@@ -15,8 +22,83 @@ export function useFont(g: Graphics, scale: number): void {
   g.setFontCustom(SMALL.bitmap, SMALL.first, SMALL.widths, SMALL.height | (scale << 8));
 }
 
-/** Draws text centred horizontally on the panel. */
+/** Whether every character of `text` has a glyph in the code font ('-' … 'Z'). */
+export function inCodeFont(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < CODE.first || c >= CODE.first + CODE.widths.length) return false;
+  }
+  return true;
+}
+
+/** Selects the code font at a whole-number scale (1 = 10 px tall). */
+export function useCodeFont(g: Graphics, scale: number): void {
+  g.setFontCustom(CODE.bitmap, CODE.first, CODE.widths, CODE.height | (scale << 8));
+}
+
+/** Height of the code font at scale 1. */
+export const CODE_HEIGHT = CODE.height;
+
+/**
+ * `text` (made printable) as it fits in `width` px in the current font: whole, or cut and
+ * ended with an ellipsis. Never wider than `width`.
+ */
+export function fitText(g: Graphics, text: string, width: number): string {
+  let s = printable(text);
+  if (g.stringWidth(s) <= width) return s;
+  // Binary search for the longest prefix that fits with the ellipsis after it.
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (g.stringWidth(s.substr(0, mid) + ELLIPSIS) <= width) lo = mid;
+    else hi = mid - 1;
+  }
+  s = s.substr(0, lo);
+  while (s.length && s.charAt(s.length - 1) === " ") s = s.substr(0, s.length - 1);
+  return s + ELLIPSIS;
+}
+
+/**
+ * Breaks `text` into at most `lines` lines of at most `width` px: after a space, or after a
+ * '/' '.' '-' '?' '&' in a word too long for a line (links), else anywhere. The last line
+ * is cut with an ellipsis if text remains.
+ */
+export function wrapText(g: Graphics, text: string, width: number, lines: number): string[] {
+  const out: string[] = [];
+  let rest = printable(text);
+  while (rest.length && out.length < lines - 1) {
+    if (g.stringWidth(rest) <= width) break;
+    // The longest prefix that fits.
+    let n = 1;
+    while (n < rest.length && g.stringWidth(rest.substr(0, n + 1)) <= width) n++;
+    let cut = n;
+    if (rest.charAt(n) !== " ") {
+      // The last space that fits, else the last link separator, else the width.
+      let mark = 0;
+      for (let i = n - 1; i > 0; i--) {
+        const ch = rest.charAt(i);
+        if (ch === " ") {
+          mark = i;
+          break;
+        }
+        if (!mark && "/.-?&".indexOf(ch) >= 0) mark = i;
+      }
+      if (mark) cut = mark + 1;
+    }
+    out.push(rest.substr(0, cut).trim());
+    rest = rest.substr(cut).trim();
+  }
+  if (rest.length) out.push(fitText(g, rest, width));
+  return out;
+}
+
+/** Draws text centred horizontally between x0 and x1 (exclusive). */
+export function drawCentredIn(g: Graphics, text: string, x0: number, x1: number, y: number): void {
+  g.drawString(text, x0 + ((x1 - x0 - g.stringWidth(text)) >> 1), y);
+}
+
+/** Draws text (made printable) centred horizontally on the panel. */
 export function drawCentred(g: Graphics, text: string, y: number): void {
-  const s = printable(text);
-  g.drawString(s, Math.floor((g.getWidth() - g.stringWidth(s)) / 2), y);
+  drawCentredIn(g, printable(text), 0, g.getWidth(), y);
 }

@@ -1,0 +1,344 @@
+// QR codes for the pairing screen (RFC 8628 §3.3.1: verification_uri_complete as a QR code).
+// ISO/IEC 18004:2015, byte mode only, versions 1–3 (21, 25, 29 modules: the ones that draw at
+// 2 px per module with a quiet zone inside the panel's 64 px), error correction L, M, Q, H.
+//
+// The symbol is held as one integer per row and one per column, so that the eight masks are
+// applied and scored with a few bitwise operations a line instead of statements a module:
+// the interpreter pays for every statement it reads, and a version 3 symbol has 841 modules.
+
+export interface QrCode {
+  version: number;
+  /** Error correction level: 0 = L, 1 = M, 2 = Q, 3 = H. */
+  level: number;
+  /** Modules per side: 4 × version + 17. */
+  size: number;
+  /** size × size module bits, row-major, rows not padded, most significant bit first, 1 = dark. */
+  bits: Uint8Array;
+}
+
+// Table 9: error correction codewords per block, at [(version − 1) × 4 + level].
+const EC_PER_BLOCK = [7, 10, 13, 17, 10, 16, 22, 28, 15, 26, 18, 22];
+// Table 1: total codewords of versions 1, 2, 3.
+const TOTAL_CODEWORDS = [26, 44, 70];
+// §6.3.3, §6.3.4: the rows of a finder pattern (1111111, 1000001, 1011101 …) and its separator,
+// column 0 at bit 7; §6.3.6: the rows of an alignment pattern.
+const FINDER = [0xfe, 0x82, 0xba, 0xba, 0xba, 0x82, 0xfe, 0];
+const ALIGNMENT = [0x1f, 0x11, 0x15, 0x11, 0x1f];
+
+/** Table 9: versions 1–3 have one block, but for 3-Q and 3-H (two equal blocks). */
+function blockCount(version: number, level: number): number {
+  return version == 3 && level > 1 ? 2 : 1;
+}
+
+/** Bytes that byte mode holds: the data codewords less the 4-bit mode and 8-bit count (§7.4.1, Table 3). */
+export function qrCapacity(version: number, level: number): number {
+  return TOTAL_CODEWORDS[version - 1] - blockCount(version, level) * EC_PER_BLOCK[(version - 1) * 4 + level] - 2;
+}
+
+/**
+ * The strongest level at which some version ≤ maxVersion (and ≤ 3) holds `length` bytes, then
+ * the smallest version at that level; null if none does. Every version draws at the same
+ * module size here, so the stronger correction costs nothing.
+ */
+export function qrChoice(length: number, maxVersion: number): { version: number; level: number } | null {
+  for (let level = 3; level >= 0; level--) {
+    for (let version = 1; version <= maxVersion && version <= 3; version++) {
+      if (qrCapacity(version, level) >= length) return { version: version, level: level };
+    }
+  }
+  return null;
+}
+
+/** The QR code of `data` (a byte string: one char = one byte) at version ≤ maxVersion, or null if it does not fit. */
+export function encodeQr(data: string, maxVersion: number): QrCode | null {
+  const choice = qrChoice(data.length, maxVersion);
+  if (!choice) return null;
+  const version = choice.version;
+  const level = choice.level;
+  const n = version * 4 + 17;
+  const blocks = blockCount(version, level);
+  const ecLen = EC_PER_BLOCK[(version - 1) * 4 + level];
+  const total = TOTAL_CODEWORDS[version - 1];
+  const dataLen = total - blocks * ecLen;
+  const blockLen = dataLen / blocks;
+
+  // §7.4.5 byte mode 0100, §7.4.1 an 8-bit count, the bytes, §7.4.9 terminator 0000 (the 12-bit
+  // header leaves exactly 4 bits for it), §7.4.10 pad codewords 11101100 00010001. Typed array
+  // stores keep the low 8 bits.
+  const codewords = new Uint8Array(dataLen);
+  let prev = data.length;
+  codewords[0] = 0x40 | (prev >> 4);
+  for (let i = 0; i < data.length; i++) {
+    const c = data.charCodeAt(i);
+    codewords[i + 1] = (prev << 4) | (c >> 4);
+    prev = c;
+  }
+  codewords[data.length + 1] = prev << 4;
+  for (let i = data.length + 2; i < dataLen; i++) codewords[i] = (i - data.length) & 1 ? 0x11 : 0xec;
+
+  // §7.5.2 Reed–Solomon over GF(2^8) with the prime polynomial x^8+x^4+x^3+x^2+1 (0x11D).
+  // exp is doubled so that exp[a + b] needs no "mod 255".
+  const exp = new Uint8Array(512);
+  const log = new Uint8Array(256);
+  for (let i = 0, x = 1; i < 255; i++) {
+    exp[i] = exp[i + 255] = x;
+    log[x] = i;
+    x <<= 1;
+    if (x > 255) x ^= 0x11d;
+  }
+  // Generator polynomial Π (x − α^i), i = 0 … ecLen − 1 (Annex A); gen[k] is the coefficient of
+  // x^k. Kept as logarithms for the division below: none of its coefficients is zero.
+  const gen = new Uint8Array(ecLen + 1);
+  gen[0] = 1;
+  for (let i = 0; i < ecLen; i++) {
+    for (let k = i + 1; k > 0; k--) gen[k] = gen[k - 1] ^ (gen[k] && exp[log[gen[k]] + i]);
+    gen[0] = exp[log[gen[0]] + i];
+  }
+  const genLog = new Uint8Array(ecLen);
+  for (let k = 0; k < ecLen; k++) genLog[k] = log[gen[ecLen - 1 - k]];
+
+  // §7.6: data codewords of the blocks interleaved, then their error correction codewords.
+  const stream = new Uint8Array(total + 1);
+  const rem = new Uint8Array(ecLen + 1);
+  for (let b = 0; b < blocks; b++) {
+    rem.fill(0);
+    for (let i = 0; i < blockLen; i++) {
+      const d = codewords[b * blockLen + i];
+      stream[i * blocks + b] = d;
+      const f = d ^ rem[0];
+      const lf = log[f];
+      for (let k = 0; k < ecLen; k++) rem[k] = rem[k + 1] ^ (f && exp[genLog[k] + lf]);
+    }
+    for (let i = 0; i < ecLen; i++) stream[dataLen + i * blocks + b] = rem[i];
+  }
+
+  // The symbol as integers, one per row and one per column, with the modules in reverse: bit
+  // n − 1 − x of row y is module (x, y), bit n − 1 − y of column x the same module. Reversed so
+  // that a row packs into the image most significant bit first. Dark modules, and function
+  // patterns (neither data nor masked).
+  const darkRows = new Int32Array(n);
+  const darkCols = new Int32Array(n);
+  const fixedRows = new Int32Array(n);
+  const fixedCols = new Int32Array(n);
+  const full = (1 << n) - 1;
+  // §6.3.3 finder patterns with §6.3.4 separators, a row of each (symmetric, so also a column):
+  // top left and top right in rows 0–7, bottom left in rows n − 8 … n − 1.
+  for (let k = 0; k < 8; k++) {
+    const f = FINDER[k];
+    darkRows[k] = darkCols[k] = (f << (n - 8)) | (f >> 1);
+    darkRows[n - 1 - k] = darkCols[n - 1 - k] = f << (n - 8);
+    fixedRows[k] = fixedCols[k] = (0xff << (n - 8)) | 0xff;
+    fixedRows[n - 1 - k] = fixedCols[n - 1 - k] = 0xff << (n - 8);
+  }
+  // §6.3.5 timing patterns in row 6 and column 6, dark at even positions (n − 1 is even, so at
+  // even bits too); ORed into the finders, whose row 6 is dark and whose separators fall on odd places.
+  darkRows[6] |= full & 0x55555555;
+  darkCols[6] |= full & 0x55555555;
+  fixedRows[6] = fixedCols[6] = full;
+  const at6 = 1 << (n - 7);
+  const at8 = 1 << (n - 9);
+  for (let k = 0; k < n; k++) {
+    fixedRows[k] |= at6;
+    fixedCols[k] |= at6;
+    if (!(k & 1)) {
+      darkRows[k] |= at6;
+      darkCols[k] |= at6;
+    }
+    // §7.9.1 format information: column 8 and row 8 beside the finders, reserved until the mask is known.
+    if (k < 9 || k > n - 9) {
+      fixedRows[k] |= at8;
+      fixedCols[k] |= at8;
+    }
+  }
+  fixedRows[8] |= (0x1ff << (n - 9)) | 0xff;
+  fixedCols[8] |= (0x1ff << (n - 9)) | 0xff;
+  // The dark module at (8, n − 8).
+  darkRows[n - 8] |= at8;
+  darkCols[8] |= 0x80;
+  // §6.3.6, Annex E: versions 2 and 3 have one alignment pattern, centred at (n − 7, n − 7).
+  if (version > 1) {
+    for (let k = 0; k < 5; k++) {
+      darkRows[n - 9 + k] |= ALIGNMENT[k] << 4;
+      darkCols[n - 9 + k] |= ALIGNMENT[k] << 4;
+      fixedRows[n - 9 + k] |= 0x1f0;
+      fixedCols[n - 9 + k] |= 0x1f0;
+    }
+  }
+
+  // §7.7.3: codeword bits, most significant first, in two-module columns from the bottom
+  // right, up then down, skipping the timing column; the remainder bits stay light (the
+  // stream has a zero byte more for them).
+  let bit = 0;
+  for (let right = n - 1; right > 0; right -= 2) {
+    if (right == 6) right = 5;
+    const down = (right + 1) & 2;
+    for (let v = 0; v < n; v++) {
+      const y = down ? v : n - 1 - v;
+      const free = ~fixedRows[y];
+      for (let u = n - 1 - right; u < n + 1 - right; u++) {
+        if ((free >> u) & 1) {
+          if (stream[bit >> 3] & (0x80 >> (bit & 7))) {
+            darkRows[y] |= 1 << u;
+            darkCols[n - 1 - u] |= 1 << (n - 1 - y);
+          }
+          bit++;
+        }
+      }
+    }
+  }
+
+  // The symbol under mask `mask`, format information included, into rows/cols.
+  const rows = new Int32Array(n);
+  const cols = new Int32Array(n);
+  // The modules of a line whose coordinate c (x along a row, y down a column: the same bits,
+  // the lines being reversed alike) is ≡ r (mod period) for a residue r in the bit set `residues`.
+  const every = (period: number, residues: number) => {
+    let p = 0;
+    for (let r = 0; r < period; r++) if ((residues >> r) & 1) p |= 1 << ((n - 1 - r) % period);
+    let t = 0;
+    for (let k = 0; k < n; k += period) t |= (p & ((1 << (n - k)) - 1)) << k;
+    return t;
+  };
+  const even = every(2, 1);
+  const odd = full ^ even;
+  const three0 = every(3, 1);
+  const three1 = every(3, 2);
+  const three2 = every(3, 4);
+  const sixLow = every(6, 7); // ⌊c / 3⌋ even
+  const fourLow = every(4, 3); // ⌊c / 2⌋ even
+  // Table 10, i the row and j the column: the modules that mask `mask` inverts in row a
+  // (col = 0) or column a (col = 1). Masks 0, 3, 5, 6, 7 are symmetric in i and j.
+  const pattern = (mask: number, a: number, col: number) => {
+    const a2 = a % 2;
+    const a3 = a % 3;
+    if (mask == 0) return a2 ? odd : even; // (i + j) mod 2 = 0
+    if (mask == 1) return col ? even : a2 ? 0 : full; // i mod 2 = 0
+    if (mask == 2) return col ? (a3 ? 0 : full) : three0; // j mod 3 = 0
+    if (mask == 3) return a3 == 0 ? three0 : a3 == 1 ? three2 : three1; // (i + j) mod 3 = 0
+    // (⌊i / 2⌋ + ⌊j / 3⌋) mod 2 = 0
+    if (mask == 4) return col ? ((a / 3) & 1 ? full ^ fourLow : fourLow) : (a >> 1) & 1 ? full ^ sixLow : sixLow;
+    const product2 = a2 ? even : full; // ij mod 2 = 0
+    const product1 = a3 == 1 ? three1 : a3 == 2 ? three2 : 0; // ij mod 3 = 1
+    // ij mod 2 + ij mod 3 = 0
+    if (mask == 5) return product2 & (a3 ? three0 : full);
+    // (ij mod 2 + ij mod 3) mod 2 = 0 and ((i + j) mod 2 + ij mod 3) mod 2 = 0: the first term
+    // 0 and ij mod 3 ≠ 1, or the first term 1 and ij mod 3 = 1.
+    return (mask == 6 ? product2 : a2 ? odd : even) ^ product1;
+  };
+  const dark = (x: number, y: number) => {
+    rows[y] |= 1 << (n - 1 - x);
+    cols[x] |= 1 << (n - 1 - y);
+  };
+  const apply = (mask: number) => {
+    // Rows repeat the pattern every 12, columns every 6.
+    const rowPatterns: number[] = [];
+    const colPatterns: number[] = [];
+    for (let k = 0; k < 12; k++) {
+      rowPatterns[k] = pattern(mask, k, 0);
+      if (k < 6) colPatterns[k] = pattern(mask, k, 1);
+    }
+    for (let k = 0; k < n; k++) {
+      rows[k] = darkRows[k] ^ (rowPatterns[k % 12] & ~fixedRows[k]);
+      cols[k] = darkCols[k] ^ (colPatterns[k % 6] & ~fixedCols[k]);
+    }
+    // §7.9.1, Annex C: level bits (L 01, M 00, Q 11, H 10) and mask, BCH(15,5) with generator
+    // 10100110111 (0x537), XOR 101010000010010 (0x5412); bit 14 is the most significant.
+    const info = ((level ^ 1) << 3) | mask;
+    let r = info << 10;
+    for (let i = 14; i >= 10; i--) if ((r >> i) & 1) r ^= 0x537 << (i - 10);
+    const format = ((info << 10) | r) ^ 0x5412;
+    // Figure 25: bits 0–7 down column 8 (skipping the timing row) and right to left along row 8;
+    // bits 8–14 along row 8 from column 7 leftwards (skipping the timing column) and down column 8.
+    for (let i = 0; i < 15; i++) {
+      if ((format >> i) & 1) {
+        if (i < 8) {
+          dark(8, i < 6 ? i : i + 1);
+          dark(n - 1 - i, 8);
+        } else {
+          dark(i < 9 ? 7 : 14 - i, 8);
+          dark(8, n - 15 + i);
+        }
+      }
+    }
+  };
+
+  // §7.8.3 Table 11: penalty points of the masked symbol (rows, and columns for the lines).
+  // Points are counted bit by bit where bits are few (v &= v − 1 drops the lowest).
+  const score = () => {
+    let points = 0;
+    // Dark modules per byte lane of the rows, summed over the rows: below 256 a lane.
+    let darkLanes = 0;
+    for (let k = 0; k < 2 * n; k++) {
+      const v = k < n ? rows[k] : cols[k - n];
+      const light = ~v & full;
+      // Feature 1: a run of 5 + i same-colour modules scores 3 + i. `same` marks each start of 5
+      // alike: a run of 5 + i gives i + 1 consecutive marks; the first of them scores 2 more.
+      let same = ~(v ^ (v >> 1)) & (full >> 1);
+      same &= same >> 1;
+      same &= same >> 2;
+      for (let first = same & ~(same << 1); first; first &= first - 1) points += 2;
+      for (; same; same &= same - 1) points++;
+      // Feature 3: 1011101 with 4 light modules before or after it, inside the symbol: 40 each.
+      let finder = v & (light >> 1) & (v >> 2) & (v >> 3) & (v >> 4) & (light >> 5) & (v >> 6);
+      if (finder) {
+        let gap = light & (light >> 1);
+        gap &= gap >> 2;
+        for (finder = (finder & (gap >> 7)) | (gap & (finder >> 4)); finder; finder &= finder - 1) points += 40;
+      }
+      if (k < n) {
+        // Set bits counted in parallel: per pair, per nibble, per byte.
+        let c = v - ((v >> 1) & 0x55555555);
+        c = (c & 0x33333333) + ((c >> 2) & 0x33333333);
+        darkLanes += (c + (c >> 4)) & 0x0f0f0f0f;
+        // Feature 2: each 2×2 block of one colour scores 3.
+        if (k < n - 1) {
+          const across = v ^ rows[k + 1];
+          for (let square = ~(across | (across >> 1) | v ^ (v >> 1)) & (full >> 1); square; square &= square - 1) points += 3;
+        }
+      }
+    }
+    // Feature 4: 10 points per 5 % that the dark share is away from 50 %. The lanes are added
+    // arithmetically: their sum can pass 2^31.
+    let darkCount = 0;
+    for (; darkLanes; darkLanes = Math.floor(darkLanes / 256)) darkCount += darkLanes % 256;
+    return points + 10 * Math.floor(Math.abs(darkCount * 20 - n * n * 10) / (n * n));
+  };
+
+  let best = 0;
+  let bestPoints = -1;
+  for (let mask = 0; mask < 8; mask++) {
+    apply(mask);
+    const points = score();
+    if (bestPoints < 0 || points < bestPoints) {
+      best = mask;
+      bestPoints = points;
+    }
+  }
+  apply(best);
+
+  // The rows one after another, most significant bit first: each byte from at most two rows.
+  const bits = new Uint8Array((n * n + 7) >> 3);
+  for (let b = 0, y = 0, used = 0; b < bits.length; b++) {
+    // `used` bits of row y are packed already.
+    const left = n - used;
+    if (left > 8) {
+      bits[b] = rows[y] >> (left - 8);
+      used += 8;
+    } else {
+      y++;
+      used = 8 - left;
+      bits[b] = (rows[y - 1] << used) | (y < n ? rows[y] >> (n - used) : 0);
+    }
+  }
+  return { version: version, level: level, size: n, bits: bits };
+}
+
+/**
+ * The code as a 1 bpp image for Graphics.drawImage, inverted: 1 = LIGHT module, because the
+ * OLED lights what is drawn and a lit module reads as light. The caller lights the quiet zone.
+ */
+export function qrImage(qr: QrCode): { width: number; height: number; bpp: number; buffer: ArrayBuffer } {
+  const lit = new Uint8Array(qr.bits.length);
+  for (let i = 0; i < lit.length; i++) lit[i] = ~qr.bits[i];
+  return { width: qr.size, height: qr.size, bpp: 1, buffer: lit.buffer };
+}

@@ -1,0 +1,36 @@
+// Named states of every screen, as docs/screens/<name>-128x<height>.png shows them at NOW:
+// shared by the simulator's screen tests and the real interpreter's.
+import type { Screen } from "../../firmware/display/screens.ts";
+
+export const NOW = 1000;
+export const KINDE_LINK = "https://codepair.kinde.com/device?user_code=CSLDFDUU";
+
+export function code(fields: Partial<Extract<Screen, { kind: "code" }>>): Screen {
+  return Object.assign(
+    { kind: "code", code: "ABCDE", uri: "https://simkl.com/pin", link: "", expiresAt: NOW + 600, lifetime: 900, page: 0, note: "" },
+    fields,
+  ) as Screen;
+}
+
+/** Each named state, as docs/screens/<name>-128x<height>.png shows it at NOW. */
+export const SCREENS: Record<string, Screen> = {
+  setup: { kind: "setup", problem: "config: clientId missing" },
+  wifi: { kind: "wifi", network: "HomeNetwork" },
+  "wifi-failed": { kind: "wifi-failed", network: "HomeNetwork", retryAt: NOW + 12 },
+  requesting: { kind: "requesting", host: "api.simkl.com" },
+  "code-simkl": code({}),
+  "code-kinde-qr": code({ code: "CSLDFDUU", uri: "https://codepair.kinde.com/device", link: KINDE_LINK, expiresAt: NOW + 200, lifetime: 600 }),
+  "code-kinde-text": code({ code: "CSLDFDUU", uri: "https://codepair.kinde.com/device", link: KINDE_LINK, lifetime: 600, page: 1 }),
+  "code-oidc-qr": code({ code: "WDJB-MJHT", uri: "http://localhost:3000/device", link: "http://localhost:3000/device?user_code=WDJB-MJHT", expiresAt: NOW + 580 }),
+  "code-slow-down": code({ note: "Slowing down" }),
+  "code-network-trouble": code({ note: "No network, retrying", expiresAt: NOW + 300 }),
+  offline: { kind: "offline", reason: "No answer from api.simkl.com", retryAt: NOW + 8 },
+  approved: { kind: "approved" },
+  paired: { kind: "paired", account: "Ada Lovelace" },
+  "paired-long-name": { kind: "paired", account: "Augusta Ada King, Countess of Lovelace" },
+  denied: { kind: "denied" },
+  expired: { kind: "expired" },
+  hold: { kind: "hold", startedAt: NOW - 1.2, holdFor: 3 },
+  error: { kind: "error", reason: "The provider refused the client id (invalid_client)", hint: "Check the config" },
+};
+
