@@ -1,6 +1,8 @@
-// Figures for the foundation: bundle size, build time, boot-to-splash time and I2C bytes in
-// the simulator, and — where $ESPRUINO names a Linux build of the interpreter — the same
-// bundle's time to splash and JsVars in use there. Prints figures; asserts nothing.
+// Every benchmark, one after another. First the foundation's figures: bundle size, build
+// time, boot-to-splash time and I2C bytes in the simulator, and — where $ESPRUINO names a
+// Linux build of the interpreter — the same bundle's time to splash and JsVars in use there.
+// Then the display's (bench/display.ts) and the QR encoder's (bench/qr.ts), each of which
+// also runs on its own. Prints figures; asserts nothing.
 //
 //   npm run bench            (ESPRUINO=/path/to/espruino npm run bench for the interpreter)
 import { readFileSync } from "node:fs";
@@ -9,6 +11,8 @@ import { gzipSync } from "node:zlib";
 import { bundleFirmware } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
 import { ESPRUINO, runOnEspruino } from "../test/support/espruino.ts";
+import { displayBench } from "./display.ts";
+import { qrBench } from "./qr.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -70,7 +74,13 @@ async function main(): Promise<void> {
   console.log(`JsVars in use             ${before} before the bundle, ${after} after boot (+${after - before}), of ${total}`);
 }
 
-main().catch((err) => {
+async function all(): Promise<void> {
+  await main();
+  await displayBench();
+  await qrBench();
+}
+
+all().catch((err) => {
   console.error(err);
   process.exit(1);
 });
