@@ -2,9 +2,9 @@
 // same pixel and width results as the interpreter's): codes as large as fit, texts that
 // never run off the panel, whatever the provider or the config says.
 import { describe, expect, it } from "vitest";
-import { codeGroups, layoutCode } from "../firmware/display/code.ts";
+import { codeGroups, drawCode, layoutCode } from "../firmware/display/code.ts";
 import { frameOf, type Screen } from "../firmware/display/screens.ts";
-import { fitText, useCodeFont, useFont, wrapText } from "../firmware/display/text.ts";
+import { fitText, useFont, wrapText } from "../firmware/display/text.ts";
 import { graphicsGlobals } from "../host-sim/graphics.ts";
 import { createRealm } from "../host-sim/realm.ts";
 
@@ -45,20 +45,34 @@ describe("code layout", () => {
   it("falls back to the small font for characters the code font lacks", () => {
     expect(layoutCode(g, "abcde", 126, 40)).toMatchObject({ big: false, scale: 4 });
   });
-  it("measures lines as drawn: a layout's widest line fits its box", () => {
-    for (const code of ["ABCDE", "CSLDFDUU", "WDJB-MJHT", "ABCDEFGHJ", "0O1IL5S2Z8B", "A"]) {
+  it("draws every layout inside its box: what it measures is what it draws", () => {
+    // A canvas larger than the box, so that a pixel drawn outside the box can be seen.
+    const canvas = graphics(256, 128);
+    for (const code of ["ABCDE", "CSLDFDUU", "WDJB-MJHT", "K7QX2M9RT", "ABC DEF GHI", "wdjb-mjht", "0O1IL5S2Z8B", "A"]) {
       for (const [w, h] of [[126, 40], [61, 44], [126, 20], [126, 11]]) {
-        const layout = layoutCode(g, code, w, h);
+        const layout = layoutCode(canvas, code, w, h);
         if (!layout) continue;
-        useCodeFont(g, layout.scale);
-        for (const line of layout.lines) {
-          const groups = line.split(" ");
-          const width = groups.reduce((sum, gr, i) => sum + g.stringWidth(gr) - layout.scale + (i ? 3 * layout.scale : 0), 0);
-          expect(width).toBeLessThanOrEqual(w);
+        canvas.clear();
+        drawCode(canvas, layout, 64, 64 + w, 32, 32 + h);
+        let lit = 0;
+        let outside = 0;
+        for (let y = 0; y < 128; y++) {
+          for (let x = 0; x < 256; x++) {
+            if (!(canvas as unknown as { getPixel(x: number, y: number): number }).getPixel(x, y)) continue;
+            lit++;
+            if (x < 64 || x >= 64 + w || y < 32 || y >= 32 + h) outside++;
+          }
         }
-        expect(layout.lines.length * layout.lineHeight + (layout.lines.length - 1) * 2 * layout.scale).toBeLessThanOrEqual(h);
+        expect(lit, `${code} in ${w}x${h}`).toBeGreaterThan(0);
+        expect(outside, `${code} in ${w}x${h}`).toBe(0);
       }
     }
+  });
+  it("tries the code as written before a smaller size: 9 characters at 2x on one line", () => {
+    expect(layoutCode(g, "K7QX2M9RT", 126, 40)).toMatchObject({ scale: 2, lines: ["K7QX2M9RT"] });
+  });
+  it("draws a code grouped by spaces in the code font", () => {
+    expect(layoutCode(g, "ABC DEF GHI", 126, 44)).toMatchObject({ big: true, scale: 2, lines: ["ABC DEF", "GHI"] });
   });
 });
 
@@ -73,8 +87,12 @@ describe("text that does not fit", () => {
     expect("Augusta Ada King, Countess of Lovelace".startsWith(cut.slice(0, -3).trimEnd())).toBe(true);
     for (let width = 6; width < 128; width += 7) expect(g.stringWidth(fitText(g, "x".repeat(200), width))).toBeLessThanOrEqual(width);
   });
-  it("maps bytes outside the font to the placeholder before measuring", () => {
-    expect(fitText(g, "caf\xc3\xa9", 128)).toBe("caf\x7f\x7f");
+  it("maps each character outside the font, a whole UTF-8 sequence or a stray byte, to one placeholder", () => {
+    expect(fitText(g, "caf\xc3\xa9", 128)).toBe("caf\x7f");
+    expect(fitText(g, "\xe2\x82\xac5 \x01\x80\xff!", 128)).toBe("\x7f5 \x7f\x7f\x7f!");
+  });
+  it("gives nothing where not even the ellipsis fits", () => {
+    expect(fitText(g, "much too long", 4)).toBe("");
   });
   it("wraps at spaces, then at a link's separators, into at most the lines asked for", () => {
     expect(wrapText(g, "The provider refused the client id", 126, 3)).toEqual(["The provider refused the", "client id"]);
@@ -111,7 +129,10 @@ describe("every screen with absurd inputs", () => {
           useFont(g, 1);
           const texts: string[] = [];
           if (frame.kind === "message") texts.push(frame.title, frame.hint, ...(frame.big ? [] : frame.body));
-          if (frame.kind === "code") texts.push(...frame.top, frame.foot);
+          if (frame.kind === "code") {
+            texts.push(...frame.top, frame.foot);
+            if (screen.kind === "code" && screen.code.length <= 20) expect(frame.layout, screen.code).not.toBe(null);
+          }
           for (const t of texts) expect(g.stringWidth(t), JSON.stringify(t)).toBeLessThanOrEqual(128);
           if ("bar" in frame) {
             expect(frame.bar).toBeGreaterThanOrEqual(-1);

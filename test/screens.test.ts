@@ -24,6 +24,10 @@ function bootPanel(height: 64 | 32): Board {
   return board;
 }
 
+function pages(board: Board, screen: Screen): number {
+  return board.evaluate(`codePages(${JSON.stringify(screen)})`) as number;
+}
+
 function show(board: Board, screen: Screen, now: number): boolean {
   const drawn = board.evaluate(`show(${JSON.stringify(screen)}, ${now})`);
   expect(board.uncaught).toEqual([]);
@@ -88,8 +92,9 @@ describe("the QR code on the emulated panel", () => {
   it("is not drawn for a link one byte too long: the code screen shows the link as text", () => {
     const board = bootPanel(64);
     const link = linkOfLength(QR_CAPACITY + 1);
-    expect(board.evaluate(`codePages(${JSON.stringify(link)}, "https://auth.example.com/activate")`)).toBe(1);
-    show(board, code({ code: "WDJB-MJHT", uri: "https://auth.example.com/activate", link }), NOW);
+    const screen = code({ code: "WDJB-MJHT", uri: "https://auth.example.com/activate", link });
+    expect(pages(board, screen)).toBe(1);
+    show(board, screen, NOW);
     expect(decodeQr(board)).toBe(null);
     const page1 = bootPanel(64);
     show(page1, code({ code: "WDJB-MJHT", uri: "https://auth.example.com/activate", link: "", page: 1 }), NOW);
@@ -98,16 +103,18 @@ describe("the QR code on the emulated panel", () => {
 
   it("is never drawn on a 32-px panel, where it cannot have 2 px a module", () => {
     const board = bootPanel(32);
-    expect(board.evaluate(`codePages(${JSON.stringify(KINDE_LINK)}, "https://codepair.kinde.com/device")`)).toBe(1);
+    expect(pages(board, SCREENS["code-kinde-qr"])).toBe(1);
     show(board, SCREENS["code-kinde-qr"], NOW);
     expect(decodeQr(board)).toBe(null);
   });
 
   it("has a second page with the link as text only when the link does not fit beside the QR code", () => {
     const board = bootPanel(64);
-    expect(board.evaluate(`codePages(${JSON.stringify(KINDE_LINK)}, "https://codepair.kinde.com/device")`)).toBe(2);
-    expect(board.evaluate(`codePages("https://x.io/d?c=AB", "https://x.io/d")`)).toBe(1);
-    expect(board.evaluate(`codePages("", "https://simkl.com/pin")`)).toBe(1);
+    expect(pages(board, SCREENS["code-kinde-qr"])).toBe(2);
+    expect(pages(board, code({ link: "https://x.io/d?c=ABCDE", uri: "https://x.io/d" }))).toBe(1);
+    expect(pages(board, code({ link: "", uri: "https://simkl.com/pin" }))).toBe(1);
+    // A code too long to stand beside the QR code: the link's page only, never a cut code.
+    expect(pages(board, code({ code: "ABCDEFGHJKLMNPQRSTUVWXYZ", link: KINDE_LINK, uri: "https://codepair.kinde.com/device" }))).toBe(1);
   });
 });
 

@@ -15,6 +15,9 @@ export interface CodeLayout {
 }
 
 const LARGEST_SCALE = 4;
+/** Space between two groups on a line, and between two lines, in px at scale 1. */
+const GROUP_GAP = 3;
+const LINE_GAP = 2;
 
 /**
  * The code's groups: its own, where it has separators ('-' or ' ', as oidc-provider's
@@ -49,7 +52,7 @@ function selectFont(g: Graphics, big: boolean, scale: number): void {
 function lineWidth(g: Graphics, line: string, scale: number): number {
   const groups = line.split(" ");
   let w = 0;
-  for (let i = 0; i < groups.length; i++) w += g.stringWidth(groups[i]) - scale + (i ? 3 * scale : 0);
+  for (let i = 0; i < groups.length; i++) w += g.stringWidth(groups[i]) - scale + (i ? GROUP_GAP * scale : 0);
   return w;
 }
 
@@ -58,45 +61,53 @@ function drawLine(g: Graphics, line: string, x: number, y: number, scale: number
   const groups = line.split(" ");
   for (let i = 0; i < groups.length; i++) {
     g.drawString(groups[i], x, y);
-    x += g.stringWidth(groups[i]) + 2 * scale;
+    // stringWidth includes the glyphs' spacing column (1 px at scale 1): the rest is gap.
+    x += g.stringWidth(groups[i]) + (GROUP_GAP - 1) * scale;
   }
 }
 
+/** The lines a code may be drawn as, best first: one line (grouped, then as written), two lines. */
+function lineChoices(text: string): string[][] {
+  const groups = codeGroups(text);
+  const choices: string[][] = [];
+  const separated = text.indexOf("-") >= 0 || text.indexOf(" ") >= 0;
+  if (!separated && groups.length > 1) choices.push([groups.join(" ")]);
+  choices.push([text]);
+  if (groups.length > 1) {
+    const half = (groups.length + 1) >> 1;
+    choices.push([groups.slice(0, half).join(" "), groups.slice(half).join(" ")]);
+  } else if (text.length > 1) {
+    const mid = (text.length + 1) >> 1;
+    choices.push([text.substr(0, mid), text.substr(mid)]);
+  }
+  return choices;
+}
+
 /**
- * The largest layout of `code` that fits `width`×`height` px, one line before two at the
- * same scale; null if it fits at no scale. One line keeps the code as written (with its
- * separators, or with a gap between the halves of a long code); two lines put the groups
- * one above the other, dropping the separator (RFC 8628 §6.1: servers ignore punctuation).
+ * The largest layout of `code` that fits `width`×`height` px: the code font from scale 4 down
+ * to 1, then the small font; at each size one line before two. One line keeps the code as
+ * written (its own separators, or a gap between the halves of a long code, or none if the gap
+ * alone would cost a size); two lines put the groups one above the other, dropping the
+ * separator (RFC 8628 §6.1: servers ignore punctuation in a typed code). Null if nothing fits.
  */
 export function layoutCode(g: Graphics, code: string, width: number, height: number): CodeLayout | null {
   const big = inCodeFont(code);
-  const text = big ? code : printable(code);
-  const groups = codeGroups(text);
-  const separated = text.indexOf("-") >= 0 || text.indexOf(" ") >= 0;
-  const oneLine = separated || groups.length < 2 ? text : groups.join(" ");
-  let twoLines: string[] = [];
-  if (groups.length === 2) twoLines = groups;
-  else if (groups.length > 2) {
-    const half = (groups.length + 1) >> 1;
-    twoLines = [groups.slice(0, half).join(" "), groups.slice(half).join(" ")];
-  } else if (text.length > 1) {
-    const mid = (text.length + 1) >> 1;
-    twoLines = [text.substr(0, mid), text.substr(mid)];
-  }
-  const unit = big ? CODE_HEIGHT : 8;
-  for (let scale = LARGEST_SCALE; scale >= 1; scale--) {
-    selectFont(g, big, scale);
-    const h = unit * scale;
-    if (h <= height && lineWidth(g, oneLine, scale) <= width) {
-      return { scale: scale, big: big, lines: [oneLine], lineHeight: h };
-    }
-    if (
-      twoLines.length === 2 &&
-      2 * h + scale * 2 <= height &&
-      lineWidth(g, twoLines[0], scale) <= width &&
-      lineWidth(g, twoLines[1], scale) <= width
-    ) {
-      return { scale: scale, big: big, lines: twoLines, lineHeight: h };
+  const choices = lineChoices(big ? code : printable(code));
+  // [code font?, scale] from the largest down; a code the code font lacks uses the small one.
+  const sizes: number[][] = [];
+  for (let scale = LARGEST_SCALE; scale >= 1; scale--) sizes.push([big ? 1 : 0, scale]);
+  if (big) sizes.push([0, 1]);
+  for (let i = 0; i < sizes.length; i++) {
+    const inCode = sizes[i][0] === 1;
+    const scale = sizes[i][1];
+    selectFont(g, inCode, scale);
+    const lineHeight = (inCode ? CODE_HEIGHT : 8) * scale;
+    for (let c = 0; c < choices.length; c++) {
+      const lines = choices[c];
+      if (lines.length * lineHeight + (lines.length - 1) * LINE_GAP * scale > height) continue;
+      let fits = true;
+      for (let l = 0; l < lines.length; l++) if (lineWidth(g, lines[l], scale) > width) fits = false;
+      if (fits) return { scale: scale, big: inCode, lines: lines, lineHeight: lineHeight };
     }
   }
   return null;
@@ -105,7 +116,7 @@ export function layoutCode(g: Graphics, code: string, width: number, height: num
 /** Draws a layout centred in the box x0..x1 × y0..y1 (exclusive ends). */
 export function drawCode(g: Graphics, layout: CodeLayout, x0: number, x1: number, y0: number, y1: number): void {
   selectFont(g, layout.big, layout.scale);
-  const gap = layout.scale * 2;
+  const gap = layout.scale * LINE_GAP;
   const n = layout.lines.length;
   const total = n * layout.lineHeight + (n - 1) * gap;
   let y = y0 + ((y1 - y0 - total) >> 1);

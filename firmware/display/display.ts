@@ -6,8 +6,11 @@ import { codePages, drawFrame, frameOf, type Screen } from "./screens";
 export interface Display {
   /** Shows `screen` as it looks at `now` (seconds, device clock); true if it was redrawn. */
   show(screen: Screen, now: number): boolean;
-  /** Pages of the code screen for this link and URI: 2 means alternate, or switch on a press. */
-  codePages(link: string, uri: string): number;
+  /**
+   * Pages of a code screen: 2 means the display alternates between the QR code and the link
+   * as text, and a short press (page + 1) switches at once; 1 means a press has nothing to switch.
+   */
+  codePages(screen: Extract<Screen, { kind: "code" }>): number;
 }
 
 export function createDisplay(panel: Panel): Display {
@@ -18,13 +21,13 @@ export function createDisplay(panel: Panel): Display {
       const frame = frameOf(g, screen, now);
       const key = JSON.stringify(frame);
       if (key === shown) return false;
-      shown = key;
       drawFrame(g, frame);
       panel.flush();
+      shown = key; // only now: a frame that failed to reach the panel is tried again
       return true;
     },
-    codePages: function (link: string, uri: string): number {
-      return codePages(g, link, uri);
+    codePages: function (screen: Extract<Screen, { kind: "code" }>): number {
+      return codePages(g, screen);
     },
   };
 }

@@ -2,7 +2,7 @@
 // a frame, everything the panel will show (texts already fitted, bars in pixels); `drawFrame`
 // draws a frame. Two equal frames are the same picture, so the display redraws only when the
 // frame changes: a countdown bar moves a few times a minute, not on every tick.
-import { drawCode, layoutCode } from "./code";
+import { drawCode, layoutCode, type CodeLayout } from "./code";
 import { encodeQr, qrImage, type QrCode } from "./qr";
 import { LINE, drawCentred, drawCentredIn, fitText, printable, useFont, wrapText } from "./text";
 
@@ -40,7 +40,10 @@ export type Screen =
   | { kind: "paired"; account: string }
   | { kind: "denied" }
   | { kind: "expired" }
-  /** the button held for a re-pair: progress from startedAt to startedAt + holdFor */
+  /**
+   * The button held for a re-pair: progress from startedAt to startedAt + holdFor; at the
+   * end the re-pair starts (the app's part) and the screen says so.
+   */
   | { kind: "hold"; startedAt: number; holdFor: number }
   | { kind: "error"; reason: string; hint: string };
 
@@ -58,13 +61,20 @@ interface Message {
 
 interface CodeFrame {
   kind: "code";
-  code: string;
-  /** lines of link text above the code */
+  /** lines of text above the code: the link, or a note */
   top: string[];
   /** line below the code ("" = none) */
   foot: string;
   /** the QR code's link, "" for none */
   qr: string;
+  /** width of the column the text and the code are centred in */
+  col: number;
+  /** the code's layout in the box top..bottom, or null: then `fallback` is drawn */
+  layout: CodeLayout | null;
+  fallback: string;
+  top0: number;
+  bottom: number;
+  /** lit px of the time-left bar; -1: no bar (no lifetime given) */
   bar: number;
 }
 
@@ -77,6 +87,10 @@ export type Frame = Message | CodeFrame | SplashFrame;
 
 /** How long each page of a two-page code screen stays up. */
 const PAGE_SECONDS = 10;
+/** On a 32-px panel a note and the link take turns this long each. */
+const NOTE_SECONDS = 3;
+/** Panels at least this tall have room for a QR code, a foot line and taller bars. */
+const TALL = 64;
 
 /** Width of the QR square on a 64-px-tall panel, and the widest version that fits in it. */
 const QR_BOX = 64;
@@ -123,49 +137,81 @@ function retryHint(at: number, now: number): string {
 
 /** True where the panel is tall enough for a QR code beside the code. */
 function tall(g: Graphics): boolean {
-  return g.getHeight() >= QR_BOX;
+  return g.getHeight() >= TALL;
 }
 
 function barInner(width: number): number {
   return width - 2;
 }
 
+type CodeScreen = Extract<Screen, { kind: "code" }>;
+
 /**
- * How many pages the code screen has: 2 when the QR code is shown and the link as text does
- * not fit beside it (then page 1 shows the link as text with the code), else 1.
+ * The page with the QR code: the code beside it, the link above the code if it fits the
+ * column (else a prompt to scan), or a note. Null where there is no QR code, or the code does
+ * not fit beside it.
  */
-export function codePages(g: Graphics, link: string, uri: string): number {
-  if (!tall(g) || !qrOf(link)) return 1;
+function qrPage(g: Graphics, s: CodeScreen): CodeFrame | null {
+  const qr = tall(g) ? qrOf(s.link) : null;
+  if (!qr) return null;
+  const col = g.getWidth() - QR_BOX - 1;
+  const bottom = g.getHeight() - 6;
+  const layout = layoutCode(g, s.code, col - 2, bottom - LINE);
+  if (!layout) return null;
   useFont(g, 1);
-  return g.stringWidth(shownLink(uri)) <= g.getWidth() - QR_BOX - 1 ? 1 : 2;
+  const link = shownLink(s.uri);
+  const top = s.note || (g.stringWidth(link) <= col ? link : "Scan to pair");
+  return { kind: "code", top: [fitText(g, top, col)], foot: "", qr: s.link, col: col, layout: layout, fallback: "", top0: LINE, bottom: bottom, bar: -1 };
 }
 
-function codeFrame(g: Graphics, s: Extract<Screen, { kind: "code" }>, now: number): CodeFrame {
-  const w = g.getWidth();
-  const part = s.lifetime > 0 ? (s.expiresAt - now) / s.lifetime : 0;
-  const link = shownLink(s.uri);
-  const pages = codePages(g, s.link, s.uri);
-  const page = pages === 2 ? Math.abs(s.page + Math.floor(now / PAGE_SECONDS)) % 2 : 0;
+/**
+ * How many pages the code screen has: 2 when it has a QR code and the link as text does not
+ * fit beside it (page 1 shows the link as text with the code), else 1.
+ */
+export function codePages(g: Graphics, s: CodeScreen): number {
+  const page = qrPage(g, s);
+  if (!page) return 1;
   useFont(g, 1);
-  const withQr = tall(g) && page === 0 && qrOf(s.link) !== null;
-  if (withQr) {
-    const col = w - QR_BOX - 1;
-    const top = s.note || (g.stringWidth(link) <= col ? link : "Scan to pair");
-    return { kind: "code", code: s.code, top: [fitText(g, top, col)], foot: "", qr: s.link, bar: barFill(part, barInner(col)) };
-  }
-  const go = "Go to " + link;
-  let top: string[];
-  if (g.stringWidth(go) <= w) top = [go];
-  else top = wrapText(g, link, w, 2);
-  let foot = tall(g) ? "and enter the code" : "";
+  return g.stringWidth(shownLink(s.uri)) <= page.col ? 1 : 2;
+}
+
+/** The page with the link as text above the code, and a foot line on a tall panel. */
+function textPage(g: Graphics, s: CodeScreen, now: number): CodeFrame {
+  const w = g.getWidth();
+  const h = g.getHeight();
+  const isTall = tall(g);
+  useFont(g, 1);
+  const link = shownLink(s.uri);
+  let top = g.stringWidth("Go to " + link) <= w ? ["Go to " + link] : wrapText(g, link, w, 2);
+  let foot = isTall ? "and enter the code" : "";
   if (s.note) {
-    // On a 32-px panel the note takes the link's place for as long as it lasts.
-    if (tall(g)) foot = s.note;
-    else top = [s.note];
+    // A 32-px panel has no foot line: the note and the link take turns.
+    if (isTall) foot = s.note;
+    else if (Math.floor((now - (s.expiresAt - s.lifetime)) / NOTE_SECONDS) % 2 === 0) top = [s.note];
   }
-  return { kind: "code", code: s.code, top: top.map(function (t) {
+  top = top.map(function (t) {
     return fitText(g, t, w);
-  }), foot: fitText(g, foot, w), qr: "", bar: barFill(part, barInner(w)) };
+  });
+  foot = fitText(g, foot, w);
+  // Lines of text are 8 px (the font's descender row included) plus 1 px of space on a
+  // 64-px panel; a 32-px panel has no pixel to spare: 8 + 20 (the code at scale 2) + 1 + 3.
+  const top0 = top.length * (isTall ? LINE : 8);
+  const barY = h - (isTall ? 5 : 3);
+  const bottom = foot ? barY - LINE - 1 : barY - 1;
+  const layout = layoutCode(g, s.code, w - 2, bottom - top0);
+  useFont(g, 1);
+  const fallback = layout ? "" : fitText(g, s.code, w);
+  return { kind: "code", top: top, foot: foot, qr: "", col: w, layout: layout, fallback: fallback, top0: top0, bottom: bottom, bar: -1 };
+}
+
+function codeFrame(g: Graphics, s: CodeScreen, now: number): CodeFrame {
+  const pages = codePages(g, s);
+  // Pages turn from the moment the code was issued, so the QR code's page comes first.
+  const page = pages === 2 ? Math.abs(s.page + Math.floor((now - (s.expiresAt - s.lifetime)) / PAGE_SECONDS)) % 2 : 0;
+  const qr = page === 0 ? qrPage(g, s) : null;
+  const f = qr || textPage(g, s, now);
+  if (s.lifetime > 0) f.bar = barFill((s.expiresAt - now) / s.lifetime, barInner(f.col));
+  return f;
 }
 
 /** Everything the panel shows for `screen` at time `now` (seconds, device clock). */
@@ -206,8 +252,14 @@ export function frameOf(g: Graphics, screen: Screen, now: number): Frame {
     case "expired":
       return message(g, "Code expired", wrap("It was not entered in time", lines), "Press for a new code");
     case "hold": {
-      const m = message(g, "Re-pair", tall(g) ? wrap("Keep holding to forget this account", 2) : [], "Let go to cancel");
-      m.bar = barFill((now - screen.startedAt) / screen.holdFor, barInner(w));
+      // While held: what the end of the hold does, and what letting go does. At the end the
+      // re-pair has started, and letting go changes nothing.
+      const part = screen.holdFor > 0 ? (now - screen.startedAt) / screen.holdFor : 1;
+      const done = part >= 1;
+      const body = done ? "Forgetting this account" : "Keep holding to forget this account";
+      const m = message(g, "Re-pair", tall(g) ? wrap(body, 2) : [], done ? "" : "Let go to cancel");
+      if (!tall(g) && done) m.hint = "Forgetting this account";
+      m.bar = barFill(part, barInner(w));
       return m;
     }
     case "error":
@@ -224,7 +276,7 @@ function drawBar(g: Graphics, x: number, y: number, width: number, height: numbe
 function drawMessage(g: Graphics, m: Message): void {
   const w = g.getWidth();
   const h = g.getHeight();
-  const isTall = h >= QR_BOX;
+  const isTall = tall(g);
   useFont(g, 1);
   // Title bar: lit, with the title dark in it.
   const barH = isTall ? 11 : 10;
@@ -265,29 +317,30 @@ function drawCodeFrame(g: Graphics, f: CodeFrame): void {
   const w = g.getWidth();
   const h = g.getHeight();
   const qr = f.qr ? qrOf(f.qr) : null;
-  const col = qr ? w - QR_BOX - 1 : w;
   if (qr) drawQr(g, qr, w - QR_BOX, 0, QR_BOX);
   useFont(g, 1);
-  const isTall = h >= QR_BOX;
-  // Lines of text are 8 px (the font's descender row included) plus 1 px of space on a
-  // 64-px panel; a 32-px panel has no pixel to spare: 8 + 20 (the code at scale 2) + 1 + 3.
-  const step = isTall ? LINE : 8;
-  let y = 0;
-  for (let i = 0; i < f.top.length; i++) {
-    drawCentredIn(g, f.top[i], 0, col, y);
-    y += step;
+  const step = tall(g) ? LINE : 8;
+  for (let i = 0; i < f.top.length; i++) drawCentredIn(g, f.top[i], 0, f.col, i * step);
+  const barH = tall(g) ? 5 : 3;
+  if (f.foot) drawCentredIn(g, f.foot, 0, f.col, h - barH - LINE);
+  if (f.layout) drawCode(g, f.layout, 0, f.col, f.top0, f.bottom);
+  else drawCentredIn(g, f.fallback, 0, f.col, (f.top0 + f.bottom - LINE) >> 1);
+  if (f.bar >= 0) drawBar(g, 0, h - barH, f.col, barH, f.bar);
+}
+
+/** Product name large, a tagline, and the firmware version. */
+function splash(g: Graphics, version: string): void {
+  const isTall = tall(g);
+  useFont(g, 2);
+  drawCentred(g, "codepair", isTall ? 8 : 1);
+  useFont(g, 1);
+  if (isTall) {
+    g.fillRect(24, 28, g.getWidth() - 25, 28);
+    drawCentred(g, "device pairing", 34);
+    drawCentred(g, "v" + version, 50);
+  } else {
+    drawCentred(g, "v" + version, 22);
   }
-  const barH = isTall ? 5 : 3;
-  const barY = h - barH;
-  let bottom = barY - 1;
-  if (f.foot) {
-    bottom = barY - LINE - 1;
-    drawCentredIn(g, f.foot, 0, col, barY - LINE);
-  }
-  const layout = layoutCode(g, f.code, col - 2, bottom - y);
-  if (layout) drawCode(g, layout, 0, col, y, bottom);
-  else drawCentredIn(g, fitText(g, f.code, col), 0, col, (y + bottom - LINE) >> 1);
-  drawBar(g, 0, barY, col, barH, f.bar);
 }
 
 /** Draws a whole frame. */
@@ -297,22 +350,4 @@ export function drawFrame(g: Graphics, f: Frame): void {
   if (f.kind === "splash") splash(g, f.version);
   else if (f.kind === "code") drawCodeFrame(g, f);
   else drawMessage(g, f);
-}
-
-/** Product name large, a tagline, and the firmware version. */
-export function splash(g: Graphics, version: string): void {
-  const isTall = tall(g);
-  g.clear();
-  g.setColor(1);
-  useFont(g, 2);
-  drawCentred(g, "codepair", isTall ? 8 : 1);
-  useFont(g, 1);
-  if (isTall) {
-    const w = g.getWidth();
-    g.fillRect(24, 28, w - 25, 28);
-    drawCentred(g, "device pairing", 34);
-    drawCentred(g, "v" + version, 50);
-  } else {
-    drawCentred(g, "v" + version, 22);
-  }
 }

@@ -12,9 +12,13 @@ const ELLIPSIS = "...";
 /** Height of the small font at scale 1, and of one line of text. */
 export const LINE = 9;
 
-/** The string with every byte the font lacks replaced by the placeholder. */
+/**
+ * The string with every character the font lacks replaced by the placeholder: a UTF-8
+ * sequence (a lead byte and its continuation bytes) becomes one, as does any other byte
+ * outside 32..126.
+ */
 export function printable(text: string): string {
-  return text.replace(/[^ -~]/g, PLACEHOLDER);
+  return text.replace(/[\xc0-\xff][\x80-\xbf]*/g, PLACEHOLDER).replace(/[^ -~]/g, PLACEHOLDER);
 }
 
 /** Selects the small font at a whole-number scale (1 = 8 px tall). */
@@ -22,13 +26,16 @@ export function useFont(g: Graphics, scale: number): void {
   g.setFontCustom(SMALL.bitmap, SMALL.first, SMALL.widths, SMALL.height | (scale << 8));
 }
 
-/** Whether every character of `text` has a glyph in the code font ('-' … 'Z'). */
+/**
+ * Whether the code font can draw `text`: every character in '-' … 'Z', or a space (which
+ * the code layout draws as a gap between groups).
+ */
 export function inCodeFont(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < CODE.first || c >= CODE.first + CODE.widths.length) return false;
+    if (c !== 32 && (c < CODE.first || c >= CODE.first + CODE.widths.length)) return false;
   }
-  return true;
+  return text.length > 0;
 }
 
 /** Selects the code font at a whole-number scale (1 = 10 px tall). */
@@ -41,11 +48,12 @@ export const CODE_HEIGHT = CODE.height;
 
 /**
  * `text` (made printable) as it fits in `width` px in the current font: whole, or cut and
- * ended with an ellipsis. Never wider than `width`.
+ * ended with an ellipsis, or "" where not even the ellipsis fits. Never wider than `width`.
  */
 export function fitText(g: Graphics, text: string, width: number): string {
   let s = printable(text);
   if (g.stringWidth(s) <= width) return s;
+  if (g.stringWidth(ELLIPSIS) > width) return "";
   // Binary search for the longest prefix that fits with the ellipsis after it.
   let lo = 0;
   let hi = s.length;

@@ -24,6 +24,8 @@ export const SCREENS: Record<string, Screen> = {
   "code-oidc-qr": code({ code: "WDJB-MJHT", uri: "http://localhost:3000/device", link: "http://localhost:3000/device?user_code=WDJB-MJHT", expiresAt: NOW + 580 }),
   "code-slow-down": code({ note: "Slowing down" }),
   "code-network-trouble": code({ note: "No network, retrying", expiresAt: NOW + 300 }),
+  "code-nine-characters": code({ code: "K7QX2M9RT" }),
+  "code-lowercase": code({ code: "wdjb-mjht", uri: "https://id.example.org/device" }),
   offline: { kind: "offline", reason: "No answer from api.simkl.com", retryAt: NOW + 8 },
   approved: { kind: "approved" },
   paired: { kind: "paired", account: "Ada Lovelace" },
@@ -31,6 +33,7 @@ export const SCREENS: Record<string, Screen> = {
   denied: { kind: "denied" },
   expired: { kind: "expired" },
   hold: { kind: "hold", startedAt: NOW - 1.2, holdFor: 3 },
+  "hold-complete": { kind: "hold", startedAt: NOW - 3, holdFor: 3 },
   error: { kind: "error", reason: "The provider refused the client id (invalid_client)", hint: "Check the config" },
 };
 
