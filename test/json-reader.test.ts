@@ -1,0 +1,107 @@
+// firmware/json/reader.ts in Node: the hand-written cases of test/fixtures/json/cases.ts, each
+// fed whole, in every possible two-chunk split and in one-byte chunks, with the same result
+// every way; and the reader's contract with its caller (write after a failure, end).
+import { describe, expect, it } from "vitest";
+import { createJsonReader, type JsonLimits, type JsonResult } from "../firmware/json/reader.ts";
+import { CASES, feeds, type JsonCase } from "./fixtures/json/cases.ts";
+
+function readChunks(chunks: string[], wanted: string[], limits?: JsonLimits): JsonResult {
+  const reader = createJsonReader(wanted, limits);
+  for (const chunk of chunks) reader.write(chunk);
+  return reader.end();
+}
+
+function expected(c: JsonCase): JsonResult {
+  if (c.error === undefined) return { ok: true, members: c.members || {} };
+  return { ok: false, error: c.error, at: Number(c.error.slice(c.error.lastIndexOf(" at ") + 4)) };
+}
+
+/** What JSON.parse says of the bytes read as Latin-1 (the same grammar as bytes). */
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("hand-written cases (RFC 8259)", () => {
+  for (const c of CASES) {
+    it(`${c.error ? "rejects" : "reads"}: ${c.name}`, () => {
+      const want = expected(c);
+      for (const feed of feeds(c.text)) {
+        // toEqual tells 0 from -0
+        expect({ feed: feed.how, result: readChunks(feed.chunks, c.wanted, c.limits) }).toEqual({ feed: feed.how, result: want });
+      }
+    });
+  }
+
+  it("agree with JSON.parse on which texts are valid (cases without a limit error)", () => {
+    for (const c of CASES) {
+      if (c.error && / limit /.test(c.error)) continue;
+      expect({ name: c.name, valid: parses(c.text) }).toEqual({ name: c.name, valid: c.error === undefined });
+    }
+  });
+
+  it("cover each kind of error and every escape", () => {
+    const errors = CASES.map((c) => c.error || "");
+    for (const kind of ["unexpected '", "unexpected end", "unterminated string", "depth limit", "byte limit", "string limit", "member limit"]) {
+      expect(errors.some((e) => e.startsWith(kind))).toBe(true);
+    }
+    const texts = CASES.filter((c) => !c.error).map((c) => c.text).join("");
+    for (const esc of ['\\"', "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t", "\\u"]) expect(texts.includes(esc)).toBe(true);
+  });
+});
+
+describe("the reader's contract", () => {
+  it("write returns true while the input is valid so far, false from the first error on", () => {
+    const r = createJsonReader(["a"]);
+    expect(r.write('{"a":')).toBe(true);
+    expect(r.write('"x"')).toBe(true);
+    expect(r.write("}}")).toBe(false);
+    expect(r.write("")).toBe(false);
+    expect(r.write(" ")).toBe(false);
+    expect(r.end()).toEqual({ ok: false, error: "unexpected '}' at 9", at: 9 });
+  });
+
+  it("offsets count bytes across chunks", () => {
+    const r = createJsonReader([]);
+    r.write("[1,2,");
+    r.write("  3,");
+    expect(r.write("4,x]")).toBe(false);
+    expect(r.end()).toEqual({ ok: false, error: "unexpected 'x' at 11", at: 11 });
+  });
+
+  it("truncated input gives an error, never the members read so far", () => {
+    const text = '{"access_token":"abc","expires_in":3599,"token_type":"Bearer"}';
+    for (let k = 0; k < text.length; k++) {
+      const got = readChunks([text.slice(0, k)], ["access_token", "expires_in"]);
+      expect(got.ok).toBe(false);
+    }
+    expect(readChunks([text], ["access_token", "expires_in"])).toEqual({ ok: true, members: { access_token: "abc", expires_in: 3599 } });
+  });
+
+  it("the byte limit counts all chunks and stops reading at the limit", () => {
+    const r = createJsonReader([], { maxBytes: 10 });
+    expect(r.write('["abc",')).toBe(true);
+    expect(r.write('"def"]')).toBe(false);
+    expect(r.end()).toEqual({ ok: false, error: "byte limit 10 exceeded at 10", at: 10 });
+  });
+
+  it("a value of 2 KB, an access token's size, is read whole under the default limits", () => {
+    const token = "ya29." + "x".repeat(2043);
+    const body = JSON.stringify({ access_token: token, expires_in: 3599, id_token: "e".repeat(8000) });
+    const chunks = body.match(/[^]{1,512}/g) || [];
+    expect(readChunks(chunks, ["access_token", "expires_in"])).toEqual({ ok: true, members: { access_token: token, expires_in: 3599 } });
+  });
+
+  it("default limits: 32 KB of input, depth 32, 4 KB strings, 16 members", () => {
+    expect(readChunks(['"' + "x".repeat(32766) + '"'], [])).toEqual({ ok: true, members: {} });
+    expect(readChunks(['"' + "x".repeat(32767) + '"'], []).ok).toBe(false);
+    expect(readChunks(["[".repeat(32) + "]".repeat(32)], [])).toEqual({ ok: true, members: {} });
+    expect(readChunks(['{"a":"' + "x".repeat(4096) + '"}'], ["a"]).ok).toBe(true);
+    expect(readChunks(['{"a":"' + "x".repeat(4097) + '"}'], ["a"])).toEqual({ ok: false, error: "string limit 4096 exceeded at 5", at: 5 });
+    expect(readChunks(["{}"], Array.from({ length: 16 }, (_, k) => "m" + k)).ok).toBe(true);
+  });
+});
