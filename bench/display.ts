@@ -7,11 +7,7 @@ import { bundleFirmware } from "../build.mjs";
 import { ESPRUINO, runOnEspruino } from "../test/support/espruino.ts";
 import { boardWithConfig } from "../test/support/firmware.ts";
 import { NOW, SCREENS, code } from "../test/support/screen-states.ts";
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+import { median } from "./stats.ts";
 
 const GROUPS: Record<string, RegExp> = {
   fonts: /\.font$/,

@@ -14,6 +14,7 @@ import { bundleFirmware } from "../build.mjs";
 import type { JsonReader, JsonLimits } from "../firmware/json/reader.ts";
 import { ESPRUINO, runOnEspruino } from "../test/support/espruino.ts";
 import { BODY_SOURCE, bodyMaker } from "../test/fixtures/json/body.ts";
+import { median } from "./stats.ts";
 
 const ENTRY = "test/fixtures/json/entry.ts";
 const CHUNK = 512;
@@ -23,11 +24,6 @@ const SIZES = [1024, 65536, 1 << 20];
 const kb = (n: number) => (n >= 1 << 20 ? n / (1 << 20) + " MB" : n / 1024 + " KB");
 
 type Create = (wanted: string[], limits?: JsonLimits) => JsonReader;
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Median ms of fn over 7 batches of about 30 ms. */
 function timeMs(fn: () => void): number {

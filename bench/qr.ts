@@ -7,14 +7,10 @@ import { pathToFileURL } from "node:url";
 import { bundleFirmware } from "../build.mjs";
 import { encodeQr } from "../firmware/display/qr.ts";
 import { ESPRUINO, runOnEspruino } from "../test/support/espruino.ts";
+import { median } from "./stats.ts";
 
 const LINK = "https://kinde.example/device?user_code=WDJB-MJHT&lang=en-GB";
 const LENGTHS = [20, 48, 53];
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function shape(length: number): string {
   const q = encodeQr(LINK.slice(0, length), 3);

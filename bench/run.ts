@@ -14,13 +14,9 @@ import { ESPRUINO, runOnEspruino } from "../test/support/espruino.ts";
 import { displayBench } from "./display.ts";
 import { jsonBench } from "./json.ts";
 import { qrBench } from "./qr.ts";
+import { median } from "./stats.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function timeMs(fn: () => void): number {
   const t = process.hrtime.bigint();
