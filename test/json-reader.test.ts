@@ -12,7 +12,7 @@ function readChunks(chunks: string[], wanted: string[], limits?: JsonLimits): Js
 }
 
 function expected(c: JsonCase): JsonResult {
-  if (c.error === undefined) return { ok: true, members: c.members || {} };
+  if (c.error === undefined) return { ok: true, members: c.members || {}, objects: c.objects || [] };
   return { ok: false, error: c.error, at: Number(c.error.slice(c.error.lastIndexOf(" at ") + 4)) };
 }
 
@@ -65,6 +65,29 @@ describe("the reader's contract", () => {
     expect(r.end()).toEqual({ ok: false, error: "unexpected '}' at 9", at: 9 });
   });
 
+  it("the input is over at end(): later writes are refused and end() gives the same result", () => {
+    const r = createJsonReader(["a"]);
+    expect(r.write('{"a":1}')).toBe(true);
+    const first = r.end();
+    expect(first).toEqual({ ok: true, members: { a: 1 }, objects: [] });
+    expect(r.write("x")).toBe(false);
+    expect(r.end()).toBe(first);
+    expect(first).toEqual({ ok: true, members: { a: 1 }, objects: [] });
+  });
+
+  it("refuses __proto__ as a wanted name (storing it aborts the interpreter) and limits below 0", () => {
+    const proto = createJsonReader(["a", "__proto__"]);
+    expect(proto.write('{"__proto__":null,"a":1}')).toBe(false);
+    expect(proto.end()).toEqual({ ok: false, error: "wanted name __proto__ refused at 0", at: 0 });
+    for (const limits of [{ maxDepth: -1 }, { maxBytes: -5 }, { maxString: NaN }, { maxMembers: -1 }]) {
+      expect(createJsonReader(["a"], limits).end()).toEqual({ ok: false, error: "limit below 0 at 0", at: 0 });
+    }
+  });
+
+  it("reads a __proto__ key in the reply as any other key it was not asked for", () => {
+    expect(readChunks(['{"__proto__":{"a":2},"a":1}'], ["a"])).toEqual({ ok: true, members: { a: 1 }, objects: [] });
+  });
+
   it("offsets count bytes across chunks", () => {
     const r = createJsonReader([]);
     r.write("[1,2,");
@@ -79,7 +102,7 @@ describe("the reader's contract", () => {
       const got = readChunks([text.slice(0, k)], ["access_token", "expires_in"]);
       expect(got.ok).toBe(false);
     }
-    expect(readChunks([text], ["access_token", "expires_in"])).toEqual({ ok: true, members: { access_token: "abc", expires_in: 3599 } });
+    expect(readChunks([text], ["access_token", "expires_in"])).toEqual({ ok: true, members: { access_token: "abc", expires_in: 3599 }, objects: [] });
   });
 
   it("the byte limit counts all chunks and stops reading at the limit", () => {
@@ -93,13 +116,13 @@ describe("the reader's contract", () => {
     const token = "ya29." + "x".repeat(2043);
     const body = JSON.stringify({ access_token: token, expires_in: 3599, id_token: "e".repeat(8000) });
     const chunks = body.match(/[^]{1,512}/g) || [];
-    expect(readChunks(chunks, ["access_token", "expires_in"])).toEqual({ ok: true, members: { access_token: token, expires_in: 3599 } });
+    expect(readChunks(chunks, ["access_token", "expires_in"])).toEqual({ ok: true, members: { access_token: token, expires_in: 3599 }, objects: [] });
   });
 
   it("default limits: 32 KB of input, depth 32, 4 KB strings, 16 members", () => {
-    expect(readChunks(['"' + "x".repeat(32766) + '"'], [])).toEqual({ ok: true, members: {} });
+    expect(readChunks(['"' + "x".repeat(32766) + '"'], [])).toEqual({ ok: true, members: {}, objects: [] });
     expect(readChunks(['"' + "x".repeat(32767) + '"'], []).ok).toBe(false);
-    expect(readChunks(["[".repeat(32) + "]".repeat(32)], [])).toEqual({ ok: true, members: {} });
+    expect(readChunks(["[".repeat(32) + "]".repeat(32)], [])).toEqual({ ok: true, members: {}, objects: [] });
     expect(readChunks(['{"a":"' + "x".repeat(4096) + '"}'], ["a"]).ok).toBe(true);
     expect(readChunks(['{"a":"' + "x".repeat(4097) + '"}'], ["a"])).toEqual({ ok: false, error: "string limit 4096 exceeded at 5", at: 5 });
     expect(readChunks(["{}"], Array.from({ length: 16 }, (_, k) => "m" + k)).ok).toBe(true);

@@ -28,7 +28,7 @@ export type JsonScalar = string | number | boolean | null;
 export interface JsonLimits {
   /** Bytes of input. Default 32768: a token reply with an id_token of several KB is < 8 KB. */
   maxBytes?: number;
-  /** Nesting of objects and arrays. Default 32: replies nest 2 or 3 deep; 1 byte a level. */
+  /** Nesting of objects and arrays. Default 32: replies nest 2 or 3 deep; 1 byte a level, at most 1024. */
   maxDepth?: number;
   /**
    * Bytes of one kept value: a string after unescaping, or a number's text. Default 4096: an
@@ -39,14 +39,23 @@ export interface JsonLimits {
   maxMembers?: number;
 }
 
+/**
+ * `members`: the wanted top-level members whose (last) value is a scalar. `objects`: the
+ * wanted names whose last value is an object or array, so a caller can tell "not a string"
+ * from "missing". Look members up by the names asked for: the object has Object's prototype
+ * (Espruino's Object.create(null) keeps it too), so `members.constructor` is never absent.
+ */
 export type JsonResult =
-  | { ok: true; members: { [name: string]: JsonScalar } }
+  | { ok: true; members: { [name: string]: JsonScalar }; objects: string[] }
   | { ok: false; error: string; at: number };
 
 export interface JsonReader {
-  /** Feeds the next chunk. Returns false once the reader has failed (caller may abort the request). */
+  /**
+   * Feeds the next chunk. Returns false once the reader has failed (caller may abort the
+   * request), and after end(): the input is over, whatever comes later.
+   */
   write(chunk: string): boolean;
-  /** Ends the input: the wanted members found, or the first error. */
+  /** Ends the input: the wanted members found, or the first error. Again: the same result. */
   end(): JsonResult;
 }
 
@@ -126,6 +135,53 @@ function hex4(s: string, i: number): number {
   return v;
 }
 
+/** Most significant digits a number is read to: a double holds 17; more are noise. */
+const DIGITS = 20;
+
+/**
+ * The value of a JSON number's text (RFC 8259 §6). Short plain numbers (the usual interval,
+ * expires_in) go to parseFloat as they are. Others are first brought to the form
+ * 0.<at most 20 digits>e<exponent>, with the exponent clamped: the device's parseFloat
+ * throws on 69 characters or more and wraps exponents past 2^31 (measured on 2v29:
+ * "1e4294967297" gives 10). The device's parseFloat is exact for integers but can be some
+ * units in the last place off for large exponents (2v29: 1.6777040384489385e173 by 12):
+ * that is the interpreter's, and no reply the device reads carries such a number.
+ */
+function numberValue(t: string): number {
+  const e = t.indexOf("e") >= 0 ? t.indexOf("e") : t.indexOf("E");
+  if (e < 0 && t.length <= 15) return parseFloat(t);
+  const neg = t.charCodeAt(0) === 45;
+  let mantissa = e < 0 ? t : t.substring(0, e);
+  if (neg) mantissa = mantissa.substr(1);
+  let exp = 0;
+  if (e >= 0) {
+    let k = e + 1;
+    const sign = t.charCodeAt(k);
+    if (sign === 43 || sign === 45) k++;
+    while (k < t.length - 1 && t.charCodeAt(k) === 48) k++;
+    exp = t.length - k > 6 ? 999999 : parseInt(t.substr(k), 10);
+    if (sign === 45) exp = -exp;
+  }
+  // value = 0.<digits> × 10^scale
+  const dot = mantissa.indexOf(".");
+  let digits = dot < 0 ? mantissa : mantissa.substring(0, dot) + mantissa.substr(dot + 1);
+  let scale = (dot < 0 ? mantissa.length : dot) + exp;
+  let z = 0;
+  while (z < digits.length && digits.charCodeAt(z) === 48) z++;
+  digits = digits.substr(z, DIGITS);
+  scale -= z;
+  // Through parseFloat even for zero: -0 is a float, and the device's integers have no -0.
+  const sign = neg ? "-" : "";
+  if (!digits.length || scale < -400) return parseFloat(sign + "0");
+  return parseFloat(sign + (scale > 400 ? "Infinity" : "0." + digits + "e" + scale));
+}
+
+/** A limit as given (a whole number ≥ 0, at most `most`), its default if not given, or -1. */
+function limitOf(given: number | undefined, dflt: number, most: number): number {
+  if (given === undefined) return dflt;
+  return given >= 0 ? Math.min(Math.floor(given), most) : -1;
+}
+
 export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonReader {
   // The hottest state first: the interpreter finds a closure variable by a linear search.
   let st = St.Value;
@@ -162,16 +218,18 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
   let errorAt = 0;
 
   const lim = limits || {};
-  const maxBytes = lim.maxBytes ?? 32768;
-  const maxDepth = lim.maxDepth ?? 32;
-  const maxString = lim.maxString ?? 4096;
-  const maxMembers = lim.maxMembers ?? 16;
+  const maxBytes = limitOf(lim.maxBytes, 32768, 1e9);
+  const maxDepth = limitOf(lim.maxDepth, 32, 1024);
+  const maxString = limitOf(lim.maxString, 4096, 1e9);
+  const maxMembers = limitOf(lim.maxMembers, 16, 1e4);
   /** A key longer than every wanted name cannot match: it is not kept past this length. */
   let keyMax = 0;
   for (let k = 0; k < wanted.length; k++) if (wanted[k].length > keyMax) keyMax = wanted[k].length;
   const members: { [name: string]: JsonScalar } = {};
+  const objects: string[] = [];
   /** Kind of each open container, OBJECT or ARRAY, at depth 1..maxDepth. */
-  const stack = new Uint8Array(maxDepth + 1);
+  const stack = new Uint8Array(Math.max(maxDepth, 0) + 1);
+  let result: JsonResult | null = null;
 
   /** Records the first error; returns N, which ends the chunk's loop. */
   function fail(reason: string, at: number): number {
@@ -194,7 +252,10 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
     text += bytes;
     if (inKey) {
       // too long to be wanted: stop keeping it
-      if (text.length > keyMax) keep = false;
+      if (text.length > keyMax) {
+        keep = false;
+        text = "";
+      }
     } else if (text.length > maxString) {
       fail("string limit " + maxString + " exceeded", start);
       return false;
@@ -217,7 +278,11 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
 
   /** A scalar value is complete. */
   function scalar(v: JsonScalar): void {
-    if (keep) members[wanted[want]] = v;
+    if (keep) {
+      members[wanted[want]] = v;
+      const o = objects.indexOf(wanted[want]);
+      if (o >= 0) objects.splice(o, 1);
+    }
     keep = false;
     text = "";
     st = St.After;
@@ -230,8 +295,8 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
       else fail("unexpected end", seen);
       return false;
     }
-    // RFC 8259 §6 numbers are valid parseFloat input; the device's Number() wraps above 2^63.
-    scalar(keep ? parseFloat(text) : 0);
+    // Not Number(): on the device it wraps above 2^63 and gives NaN for "0e0".
+    scalar(keep ? numberValue(text) : 0);
     return true;
   }
 
@@ -375,7 +440,10 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
     }
     if (c === 123 || c === 91) {
       // a wanted member that is an object or array is not a scalar: drop an earlier value
-      if (keep) delete members[wanted[want]];
+      if (keep) {
+        delete members[wanted[want]];
+        if (objects.indexOf(wanted[want]) < 0) objects.push(wanted[want]);
+      }
       keep = false;
       if (depth === maxDepth) return fail("depth limit " + maxDepth + " exceeded", seen + i);
       stack[++depth] = c === 123 ? OBJECT : ARRAY;
@@ -442,7 +510,7 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
   }
 
   function write(chunk: string): boolean {
-    if (st === St.Failed) return false;
+    if (result || st === St.Failed) return false;
     const over = seen + chunk.length > maxBytes;
     S = chunk;
     N = over ? maxBytes - seen : chunk.length;
@@ -459,12 +527,17 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
   }
 
   function end(): JsonResult {
+    if (result) return result;
     if (st === St.Number) endNumber(N);
     if (st > St.Failed) fail("unterminated string", start);
     else if (st !== St.Failed && (st !== St.After || depth)) fail("unexpected end", seen);
-    return st === St.Failed ? { ok: false, error: error, at: errorAt } : { ok: true, members: members };
+    result = st === St.Failed ? { ok: false, error: error, at: errorAt } : { ok: true, members: members, objects: objects };
+    return result;
   }
 
-  if (wanted.length > maxMembers) fail("member limit " + maxMembers + " exceeded", 0);
+  if (maxBytes < 0 || maxDepth < 0 || maxString < 0 || maxMembers < 0) fail("limit below 0", 0);
+  else if (wanted.length > maxMembers) fail("member limit " + maxMembers + " exceeded", 0);
+  // Storing a member named __proto__ aborts the interpreter (2v29: an ASSERT in jsvar.c).
+  else if (wanted.indexOf("__proto__") >= 0) fail("wanted name __proto__ refused", 0);
   return { write: write, end: end };
 }
