@@ -44,7 +44,16 @@ export async function displayBench(): Promise<void> {
     board.evaluate(`show(${fresh}, ${NOW + 60})`); // the bar moved: same QR code, drawn again
     drawOnly.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
+  const unchanged: number[] = [];
+  const kindeJson = JSON.stringify(SCREENS["code-kinde-qr"]);
+  board.evaluate(`show(${kindeJson}, ${NOW})`);
+  for (let i = 0; i < 200; i++) {
+    const t = process.hrtime.bigint();
+    board.evaluate(`show(${kindeJson}, ${NOW + 0.001 * i})`);
+    unchanged.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
   console.log("== display: simulator (Node)");
+  console.log(`  a tick that changes nothing on screen       ${median(unchanged).toFixed(3)} ms (QR code screen)`);
   console.log(`  code screen, QR encoded + drawn + flushed   ${median(encodeAndDraw).toFixed(2)} ms (median of 200)`);
   console.log(`  code screen redrawn (QR cached)             ${median(drawOnly).toFixed(2)} ms`);
 
@@ -77,17 +86,19 @@ for (var i = 0; i < 10; i++) {
   var t0 = getTime(); show(s, ${NOW}); var t1 = getTime(); show(s, ${NOW + 60}); var t2 = getTime();
   enc.push(t1 - t0); draw.push(t2 - t1);
 }
-var m2 = process.memory().usage;
+var m2 = process.memory().usage, idle = [];
+for (var j = 0; j < 20; j++) { var t3 = getTime(); show(s, ${NOW + 60} + j * 0.01); idle.push(getTime() - t3); }
 function med(a) { a.sort(function (x, y) { return x - y; }); return a[a.length >> 1]; }
-print("BENCH " + Math.round(med(enc) * 1e4) / 10 + " " + Math.round(med(draw) * 1e4) / 10 + " " + m0 + " " + m1 + " " + m2);
+print("BENCH " + Math.round(med(enc) * 1e4) / 10 + " " + Math.round(med(draw) * 1e4) / 10 + " " + m0 + " " + m1 + " " + m2 + " " + Math.round(med(idle) * 1e5) / 100);
 `;
   const out = runOnEspruino(program, 60000);
   const line = out.lines.find((l) => l.startsWith("BENCH "));
   if (!line) throw new Error("no figures from the interpreter:\n" + out.lines.join("\n"));
-  const [enc, draw, m0, m1, m2] = line.split(" ").slice(1).map(Number);
+  const [enc, draw, m0, m1, m2, idle] = line.split(" ").slice(1).map(Number);
   console.log(`  interpreter ${ESPRUINO} (a PC, not an ESP32: compare runs, not devices)`);
   console.log(`  code screen, QR encoded + drawn + flushed   ${enc} ms (median of 10)`);
   console.log(`  code screen redrawn (QR cached)             ${draw} ms`);
+  console.log(`  a tick that changes nothing on screen       ${idle} ms`);
   console.log(`  JsVars: ${m0} before the bundle, ${m1} after boot, ${m2} with a QR code screen up`);
 }
 

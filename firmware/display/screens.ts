@@ -175,8 +175,11 @@ export function codePages(g: Graphics, s: CodeScreen): number {
   return g.stringWidth(shownLink(s.uri)) <= page.col ? 1 : 2;
 }
 
-/** The page with the link as text above the code, and a foot line on a tall panel. */
-function textPage(g: Graphics, s: CodeScreen, now: number): CodeFrame {
+/**
+ * The page with the link as text above the code, and a foot line on a tall panel. `turn`:
+ * on a 32-px panel with a note, 0 shows the note and 1 the link.
+ */
+function textPage(g: Graphics, s: CodeScreen, turn: number): CodeFrame {
   const w = g.getWidth();
   const h = g.getHeight();
   const isTall = tall(g);
@@ -187,7 +190,7 @@ function textPage(g: Graphics, s: CodeScreen, now: number): CodeFrame {
   if (s.note) {
     // A 32-px panel has no foot line: the note and the link take turns.
     if (isTall) foot = s.note;
-    else if (Math.floor((now - (s.expiresAt - s.lifetime)) / NOTE_SECONDS) % 2 === 0) top = [s.note];
+    else if (turn === 0) top = [s.note];
   }
   top = top.map(function (t) {
     return fitText(g, t, w);
@@ -204,12 +207,30 @@ function textPage(g: Graphics, s: CodeScreen, now: number): CodeFrame {
   return { kind: "code", top: top, foot: foot, qr: "", col: w, layout: layout, fallback: fallback, top0: top0, bottom: bottom, bar: -1 };
 }
 
+// The code screen is shown every tick, and laying it out is the costly part (about 3 ms a
+// frame on the interpreter on a PC, much more on an ESP32); only its bar and its page change
+// with time. So the last screen's page count, and the last page laid out, are kept.
+let pagesKey = "";
+let pagesOfScreen = 1;
+let pageKey = "";
+let pageFrame: CodeFrame | null = null;
+
 function codeFrame(g: Graphics, s: CodeScreen, now: number): CodeFrame {
-  const pages = codePages(g, s);
+  const screenKey = g.getHeight() + JSON.stringify(s);
+  if (screenKey !== pagesKey) {
+    pagesOfScreen = codePages(g, s);
+    pagesKey = screenKey;
+  }
+  const issued = s.expiresAt - s.lifetime;
   // Pages turn from the moment the code was issued, so the QR code's page comes first.
-  const page = pages === 2 ? Math.abs(s.page + Math.floor((now - (s.expiresAt - s.lifetime)) / PAGE_SECONDS)) % 2 : 0;
-  const qr = page === 0 ? qrPage(g, s) : null;
-  const f = qr || textPage(g, s, now);
+  const page = pagesOfScreen === 2 ? Math.abs(s.page + Math.floor((now - issued) / PAGE_SECONDS)) % 2 : 0;
+  const turn = s.note && !tall(g) ? Math.abs(Math.floor((now - issued) / NOTE_SECONDS)) % 2 : 0;
+  const key = screenKey + page + turn;
+  if (key !== pageKey || !pageFrame) {
+    pageFrame = (page === 0 ? qrPage(g, s) : null) || textPage(g, s, turn);
+    pageKey = key;
+  }
+  const f: CodeFrame = Object.assign({}, pageFrame);
   if (s.lifetime > 0) f.bar = barFill((s.expiresAt - now) / s.lifetime, barInner(f.col));
   return f;
 }
