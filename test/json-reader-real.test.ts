@@ -49,7 +49,7 @@ const CASE_RUNNER = `
 CASES.forEach(function (c, i) {
   var t = c[0], whole = run(c, [t]), same = 1, k, bytes = [];
   for (k = 1; k < t.length; k += c[3]) if (run(c, [t.substr(0, k), t.substr(k)]) !== whole) same = 0;
-  for (k = 0; k < t.length; k++) bytes.push(t[k]);
+  for (k = 0; k < t.length; k++) bytes.push(t.substr(k, 1));
   if (run(c, bytes) !== whole) same = 0;
   print("CASE " + i + " " + same + " " + whole);
 });
