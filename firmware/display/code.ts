@@ -2,7 +2,7 @@
 // lines. Codes are typed by hand from across a room (Simkl's docs: "render the code large"),
 // so the code font is monospaced with look-alikes redrawn apart, and long codes are split
 // into groups. A code with characters the code font lacks falls back to the small font.
-import { CODE_HEIGHT, inCodeFont, printable, useCodeFont, useFont } from "./text";
+import { CODE_HEIGHT, SMALL_HEIGHT, inCodeFont, printable, useCodeFont, useFont } from "./text";
 
 export interface CodeLayout {
   scale: number;
@@ -32,11 +32,13 @@ export function codeGroups(code: string): string[] {
       return p.length > 0;
     });
   if (parts.length > 1) return parts;
-  if (code.length >= 6) {
-    const half = (code.length + 1) >> 1;
-    return [code.substr(0, half), code.substr(half)];
-  }
-  return [code];
+  return code.length >= 6 ? halves(code) : [code];
+}
+
+/** The text in two, the first half the longer. */
+function halves(text: string): string[] {
+  const mid = (text.length + 1) >> 1;
+  return [text.substr(0, mid), text.substr(mid)];
 }
 
 function selectFont(g: Graphics, big: boolean, scale: number): void {
@@ -73,12 +75,10 @@ function lineChoices(text: string): string[][] {
   const separated = text.indexOf("-") >= 0 || text.indexOf(" ") >= 0;
   if (!separated && groups.length > 1) choices.push([groups.join(" ")]);
   choices.push([text]);
-  if (groups.length > 1) {
-    const half = (groups.length + 1) >> 1;
-    choices.push([groups.slice(0, half).join(" "), groups.slice(half).join(" ")]);
-  } else if (text.length > 1) {
-    const mid = (text.length + 1) >> 1;
-    choices.push([text.substr(0, mid), text.substr(mid)]);
+  const rows = groups.length > 1 ? groups : text.length > 1 ? halves(text) : [];
+  if (rows.length) {
+    const half = (rows.length + 1) >> 1;
+    choices.push([rows.slice(0, half).join(" "), rows.slice(half).join(" ")]);
   }
   return choices;
 }
@@ -101,7 +101,7 @@ export function layoutCode(g: Graphics, code: string, width: number, height: num
     const inCode = sizes[i][0] === 1;
     const scale = sizes[i][1];
     selectFont(g, inCode, scale);
-    const lineHeight = (inCode ? CODE_HEIGHT : 8) * scale;
+    const lineHeight = (inCode ? CODE_HEIGHT : SMALL_HEIGHT) * scale;
     for (let c = 0; c < choices.length; c++) {
       const lines = choices[c];
       if (lines.length * lineHeight + (lines.length - 1) * LINE_GAP * scale > height) continue;

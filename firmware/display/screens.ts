@@ -4,7 +4,7 @@
 // frame changes: a countdown bar moves a few times a minute, not on every tick.
 import { drawCode, layoutCode, type CodeLayout } from "./code";
 import { encodeQr, qrImage, type QrCode } from "./qr";
-import { LINE, drawCentred, drawCentredIn, fitText, printable, useFont, wrapText } from "./text";
+import { LINE, SMALL_HEIGHT, drawCentred, drawCentredIn, fitText, printable, useFont, wrapText } from "./text";
 
 /** Times are seconds on the device's clock (the same clock as `now`). */
 export type Screen =
@@ -144,6 +144,18 @@ function barInner(width: number): number {
   return width - 2;
 }
 
+/**
+ * The code screen's vertical rhythm: lines of text are the font's height plus 1 px of space
+ * on a 64-px panel; a 32-px panel has no pixel to spare (8 + 20 for the code at scale 2 + 1
+ * + a 3-px bar). The time-left bar sits at the foot.
+ */
+function codeLineStep(g: Graphics): number {
+  return tall(g) ? LINE : SMALL_HEIGHT;
+}
+function codeBarHeight(g: Graphics): number {
+  return tall(g) ? 5 : 3;
+}
+
 type CodeScreen = Extract<Screen, { kind: "code" }>;
 
 /**
@@ -155,7 +167,7 @@ function qrPage(g: Graphics, s: CodeScreen): CodeFrame | null {
   const qr = tall(g) ? qrOf(s.link) : null;
   if (!qr) return null;
   const col = g.getWidth() - QR_BOX - 1;
-  const bottom = g.getHeight() - 6;
+  const bottom = g.getHeight() - codeBarHeight(g) - 1;
   const layout = layoutCode(g, s.code, col - 2, bottom - LINE);
   if (!layout) return null;
   useFont(g, 1);
@@ -164,15 +176,19 @@ function qrPage(g: Graphics, s: CodeScreen): CodeFrame | null {
   return { kind: "code", top: [fitText(g, top, col)], foot: "", qr: s.link, col: col, layout: layout, fallback: "", top0: LINE, bottom: bottom, bar: -1 };
 }
 
+/** Pages of a code screen whose QR page is `qr`: 2 when the link as text does not fit beside it. */
+function pagesBeside(g: Graphics, s: CodeScreen, qr: CodeFrame | null): number {
+  if (!qr) return 1;
+  useFont(g, 1);
+  return g.stringWidth(shownLink(s.uri)) <= qr.col ? 1 : 2;
+}
+
 /**
  * How many pages the code screen has: 2 when it has a QR code and the link as text does not
  * fit beside it (page 1 shows the link as text with the code), else 1.
  */
 export function codePages(g: Graphics, s: CodeScreen): number {
-  const page = qrPage(g, s);
-  if (!page) return 1;
-  useFont(g, 1);
-  return g.stringWidth(shownLink(s.uri)) <= page.col ? 1 : 2;
+  return pagesBeside(g, s, qrPage(g, s));
 }
 
 /**
@@ -196,10 +212,8 @@ function textPage(g: Graphics, s: CodeScreen, turn: number): CodeFrame {
     return fitText(g, t, w);
   });
   foot = fitText(g, foot, w);
-  // Lines of text are 8 px (the font's descender row included) plus 1 px of space on a
-  // 64-px panel; a 32-px panel has no pixel to spare: 8 + 20 (the code at scale 2) + 1 + 3.
-  const top0 = top.length * (isTall ? LINE : 8);
-  const barY = h - (isTall ? 5 : 3);
+  const top0 = top.length * codeLineStep(g);
+  const barY = h - codeBarHeight(g);
   const bottom = foot ? barY - LINE - 1 : barY - 1;
   const layout = layoutCode(g, s.code, w - 2, bottom - top0);
   useFont(g, 1);
@@ -209,28 +223,34 @@ function textPage(g: Graphics, s: CodeScreen, turn: number): CodeFrame {
 
 // The code screen is shown every tick, and laying it out is the costly part (about 3 ms a
 // frame on the interpreter on a PC, much more on an ESP32); only its bar and its page change
-// with time. So the last screen's page count, and the last page laid out, are kept.
-let pagesKey = "";
-let pagesOfScreen = 1;
-let pageKey = "";
-let pageFrame: CodeFrame | null = null;
+// with time. So the last screen's QR page and page count, and its last text page, are kept.
+let shownKey = "";
+let qrFrame: CodeFrame | null = null;
+let pages = 1;
+let textFrame: CodeFrame | null = null;
+let textTurn = 0;
 
 function codeFrame(g: Graphics, s: CodeScreen, now: number): CodeFrame {
   const screenKey = g.getHeight() + JSON.stringify(s);
-  if (screenKey !== pagesKey) {
-    pagesOfScreen = codePages(g, s);
-    pagesKey = screenKey;
+  if (screenKey !== shownKey) {
+    qrFrame = qrPage(g, s);
+    pages = pagesBeside(g, s, qrFrame);
+    textFrame = null;
+    shownKey = screenKey;
   }
   const issued = s.expiresAt - s.lifetime;
   // Pages turn from the moment the code was issued, so the QR code's page comes first.
-  const page = pagesOfScreen === 2 ? Math.abs(s.page + Math.floor((now - issued) / PAGE_SECONDS)) % 2 : 0;
-  const turn = s.note && !tall(g) ? Math.abs(Math.floor((now - issued) / NOTE_SECONDS)) % 2 : 0;
-  const key = screenKey + page + turn;
-  if (key !== pageKey || !pageFrame) {
-    pageFrame = (page === 0 ? qrPage(g, s) : null) || textPage(g, s, turn);
-    pageKey = key;
+  const page = pages === 2 ? Math.abs(s.page + Math.floor((now - issued) / PAGE_SECONDS)) % 2 : 0;
+  let base = page === 0 ? qrFrame : null;
+  if (!base) {
+    const turn = s.note && !tall(g) ? Math.abs(Math.floor((now - issued) / NOTE_SECONDS)) % 2 : 0;
+    if (!textFrame || turn !== textTurn) {
+      textFrame = textPage(g, s, turn);
+      textTurn = turn;
+    }
+    base = textFrame;
   }
-  const f: CodeFrame = Object.assign({}, pageFrame);
+  const f: CodeFrame = Object.assign({}, base);
   if (s.lifetime > 0) f.bar = barFill((s.expiresAt - now) / s.lifetime, barInner(f.col));
   return f;
 }
@@ -278,8 +298,8 @@ export function frameOf(g: Graphics, screen: Screen, now: number): Frame {
       const part = screen.holdFor > 0 ? (now - screen.startedAt) / screen.holdFor : 1;
       const done = part >= 1;
       const body = done ? "Forgetting this account" : "Keep holding to forget this account";
-      const m = message(g, "Re-pair", tall(g) ? wrap(body, 2) : [], done ? "" : "Let go to cancel");
-      if (!tall(g) && done) m.hint = "Forgetting this account";
+      // A 32-px panel has no body lines: what happens goes in the hint.
+      const m = message(g, "Re-pair", tall(g) ? wrap(body, 2) : [], !done ? "Let go to cancel" : tall(g) ? "" : body);
       m.bar = barFill(part, barInner(w));
       return m;
     }
@@ -340,9 +360,8 @@ function drawCodeFrame(g: Graphics, f: CodeFrame): void {
   const qr = f.qr ? qrOf(f.qr) : null;
   if (qr) drawQr(g, qr, w - QR_BOX, 0, QR_BOX);
   useFont(g, 1);
-  const step = tall(g) ? LINE : 8;
-  for (let i = 0; i < f.top.length; i++) drawCentredIn(g, f.top[i], 0, f.col, i * step);
-  const barH = tall(g) ? 5 : 3;
+  for (let i = 0; i < f.top.length; i++) drawCentredIn(g, f.top[i], 0, f.col, i * codeLineStep(g));
+  const barH = codeBarHeight(g);
   if (f.foot) drawCentredIn(g, f.foot, 0, f.col, h - barH - LINE);
   if (f.layout) drawCode(g, f.layout, 0, f.col, f.top0, f.bottom);
   else drawCentredIn(g, f.fallback, 0, f.col, (f.top0 + f.bottom - LINE) >> 1);

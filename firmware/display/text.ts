@@ -43,8 +43,9 @@ export function useCodeFont(g: Graphics, scale: number): void {
   g.setFontCustom(CODE.bitmap, CODE.first, CODE.widths, CODE.height | (scale << 8));
 }
 
-/** Height of the code font at scale 1. */
+/** Heights of the fonts at scale 1 (the small one's descender row included). */
 export const CODE_HEIGHT = CODE.height;
+export const SMALL_HEIGHT = SMALL.height;
 
 /**
  * `text` (made printable) as it fits in `width` px in the current font: whole, or cut and

@@ -148,7 +148,8 @@ const DIGITS = 20;
  * that is the interpreter's, and no reply the device reads carries such a number.
  */
 function numberValue(t: string): number {
-  const e = t.indexOf("e") >= 0 ? t.indexOf("e") : t.indexOf("E");
+  let e = t.indexOf("e");
+  if (e < 0) e = t.indexOf("E");
   if (e < 0 && t.length <= 15) return parseFloat(t);
   const neg = t.charCodeAt(0) === 45;
   let mantissa = e < 0 ? t : t.substring(0, e);
