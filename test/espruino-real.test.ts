@@ -9,7 +9,7 @@ import { GLOBALS, MISSING_GLOBALS, MISSING_MEMBERS } from "../dialect/espruino.m
 import { bundleFirmware } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
 import { packFont, parseFont } from "../tools/fontpack.mjs";
-import { ESPRUINO, I2C_TRACE_PRELUDE, hex, runOnEspruino, runOnSimulator } from "./support/espruino.ts";
+import { ESPRUINO, I2C_TRACE_PRELUDE, i2cLines, runOnEspruino, runOnSimulator } from "./support/espruino.ts";
 import { ROOT, boardWithConfig, firmwareBundle, type DeviceConfig } from "./support/firmware.ts";
 
 /** The bundle on the simulated board, its I2C traffic in the interpreter prelude's format. */
@@ -18,7 +18,7 @@ function simTranscript(code: string, config?: DeviceConfig): string[] {
   board.i2c1.transcript = [];
   board.boot(code);
   board.clock.runUntilIdle(60000);
-  return board.i2c1.transcript.map((t) => `I2C ${t.address} ${hex(t.bytes)}`);
+  return i2cLines(board);
 }
 
 describe.skipIf(!ESPRUINO)("on the real interpreter ($ESPRUINO)", () => {

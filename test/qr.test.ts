@@ -2,7 +2,7 @@
 // decoder (jsQR). The reference helpers below are written from the standard, independently of
 // the encoder: a module-by-module reader of the symbol, Reed–Solomon by plain polynomial
 // division, and the penalty rules counted module by module.
-import jsQR from "jsqr";
+import { readQr } from "./support/camera.ts";
 import { describe, expect, it } from "vitest";
 import { encodeQr, qrCapacity, qrChoice, qrImage, type QrCode } from "../firmware/display/qr.ts";
 
@@ -241,31 +241,26 @@ function remasked(qr: QrCode, from: number, mask: number): boolean[][] {
 
 // ---- pictures for jsQR ---------------------------------------------------------------------
 
-/** RGBA of the symbol on paper: dark modules black, light white, `scale` px a module, a light quiet zone. */
-function paper(qr: QrCode, scale: number, quiet: number): { rgba: Uint8ClampedArray; width: number } {
-  const width = (qr.size + 2 * quiet) * scale;
-  const rgba = new Uint8ClampedArray(width * width * 4).fill(255);
-  for (let py = 0; py < width; py++) {
-    for (let px = 0; px < width; px++) {
-      const x = Math.floor(px / scale) - quiet;
-      const y = Math.floor(py / scale) - quiet;
-      if (x >= 0 && y >= 0 && x < qr.size && y < qr.size && dark(qr, x, y)) rgba.fill(0, (py * width + px) * 4, (py * width + px) * 4 + 3);
-    }
+/** The symbol on paper, a cell a module: light (1) but for dark modules, with a light quiet zone. */
+function paper(qr: QrCode, quiet: number): { light: Uint8Array; width: number } {
+  const width = qr.size + 2 * quiet;
+  const light = new Uint8Array(width * width).fill(1);
+  for (let y = 0; y < qr.size; y++) {
+    for (let x = 0; x < qr.size; x++) if (dark(qr, x, y)) light[(y + quiet) * width + x + quiet] = 0;
   }
-  return { rgba, width };
+  return { light, width };
 }
 
 /**
- * RGBA of a 128×64 OLED as a phone sees it (lit = light, unlit = black): a lit 64×64 square at
- * the left, and qrImage(qr) drawn into it centred at 2 px a module, as Graphics.drawImage draws
- * a 1 bpp image (rows of `width` bits, continuous, MSB first; 1 lights the pixel).
+ * A 128×64 OLED's lit pixels: a lit 64×64 square at the left, and qrImage(qr) drawn into it
+ * centred at 2 px a module, as Graphics.drawImage draws a 1 bpp image (rows of `width` bits,
+ * continuous, MSB first; 1 lights the pixel).
  */
-function oled(qr: QrCode): { rgba: Uint8ClampedArray; width: number; height: number } {
+function oled(qr: QrCode): Uint8Array {
   const width = 128;
-  const height = 64;
   const img = qrImage(qr);
   const bytes = new Uint8Array(img.buffer);
-  const lit = new Uint8Array(width * height);
+  const lit = new Uint8Array(width * 64);
   for (let y = 0; y < 64; y++) lit.fill(1, y * width, y * width + 64);
   const at = (64 - 2 * img.width) >> 1;
   for (let r = 0; r < img.height; r++) {
@@ -275,19 +270,16 @@ function oled(qr: QrCode): { rgba: Uint8ClampedArray; width: number; height: num
       for (let d = 0; d < 4; d++) lit[(at + 2 * r + (d >> 1)) * width + at + 2 * c + (d & 1)] = on;
     }
   }
-  const rgba = new Uint8ClampedArray(width * height * 4);
-  lit.forEach((on, i) => rgba.set(on ? [255, 255, 255, 255] : [0, 0, 0, 255], i * 4));
-  return { rgba, width, height };
+  return lit;
 }
 
 function decodePaper(qr: QrCode) {
-  const p = paper(qr, 3, 4);
-  return jsQR(p.rgba, p.width, p.width);
+  const p = paper(qr, 4);
+  return readQr(p.light, p.width, p.width, { scale: 3 });
 }
 
 function decodeOled(qr: QrCode) {
-  const p = oled(qr);
-  return jsQR(p.rgba, p.width, p.height);
+  return readQr(oled(qr), 128, 64);
 }
 
 /** The mask a symbol's format information names, after checking that both copies agree and are valid. */

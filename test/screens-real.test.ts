@@ -2,7 +2,7 @@
 // equal the simulator's, screen after screen, on both panels. Skipped without $ESPRUINO.
 import { describe, expect, it } from "vitest";
 import { bundleFirmware } from "../build.mjs";
-import { ESPRUINO, I2C_TRACE_PRELUDE, hex, runOnEspruino } from "./support/espruino.ts";
+import { ESPRUINO, I2C_TRACE_PRELUDE, i2cLines, runOnEspruino } from "./support/espruino.ts";
 import { boardWithConfig } from "./support/firmware.ts";
 import { NOW, SCREENS } from "./support/screen-states.ts";
 
@@ -22,7 +22,7 @@ describe.skipIf(!ESPRUINO)("screens on the real interpreter ($ESPRUINO)", () => 
       board.boot(out.code);
       for (const call of calls) board.evaluate(call);
       expect(board.uncaught).toEqual([]);
-      const sim = board.i2c1.transcript.map((t) => `I2C ${t.address} ${hex(t.bytes)}`);
+      const sim = i2cLines(board);
       expect(sim.length).toBeGreaterThan(Object.keys(SCREENS).length);
       expect(real.lines.filter((l) => l.startsWith("I2C "))).toEqual(sim);
     });

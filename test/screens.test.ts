@@ -1,12 +1,12 @@
 // Every screen on both panels, drawn by the firmware's display code in a bundle on the
 // simulated board and compared with docs/screens/*.png; the QR code on the emulated panel is
 // read back by a real decoder; a redraw happens only when the picture changes.
-import jsQR from "jsqr";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundleFirmware } from "../build.mjs";
 import type { Screen } from "../firmware/display/screens.ts";
 import { KINDE_LINK, NOW, SCREENS, code } from "./support/screen-states.ts";
 import { boardWithConfig } from "./support/firmware.ts";
+import { readQr } from "./support/camera.ts";
 import { compareWithScreen } from "./support/screens.ts";
 import type { Board } from "../host-sim/board.ts";
 
@@ -34,25 +34,9 @@ function show(board: Board, screen: Screen, now: number): boolean {
   return drawn as boolean;
 }
 
-/** The panel as a phone camera sees it: lit pixels light, at 4 camera pixels a panel pixel, in a dark surround. */
+/** The link in the QR code on the panel, read as a phone camera would, or null. */
 function decodeQr(board: Board): string | null {
-  const scale = 4;
-  const border = 16;
-  const w = board.width * scale + 2 * border;
-  const h = board.height * scale + 2 * border;
-  const rgba = new Uint8ClampedArray(w * h * 4);
-  const px = board.screen();
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const sx = Math.floor((x - border) / scale);
-      const sy = Math.floor((y - border) / scale);
-      const lit = sx >= 0 && sy >= 0 && sx < board.width && sy < board.height && px[sy * board.width + sx];
-      const i = (y * w + x) * 4;
-      rgba[i] = rgba[i + 1] = rgba[i + 2] = lit ? 255 : 0;
-      rgba[i + 3] = 255;
-    }
-  }
-  const found = jsQR(rgba, w, h, { inversionAttempts: "dontInvert" });
+  const found = readQr(board.screen(), board.width, board.height, { scale: 4, border: 16, inversion: "dontInvert" });
   return found ? found.data : null;
 }
 

@@ -62,3 +62,11 @@ export function hex(bytes: ArrayLike<number>): string {
   for (let i = 0; i < bytes.length; i++) s += (256 + bytes[i]).toString(16).slice(1);
   return s;
 }
+
+/**
+ * The board's I2C traffic since its transcript was started (`board.i2c1.transcript = []`), in
+ * the interpreter prelude's format: `I2C <address> <hex>`.
+ */
+export function i2cLines(board: Board): string[] {
+  return (board.i2c1.transcript || []).map((t) => `I2C ${t.address} ${hex(t.bytes)}`);
+}
