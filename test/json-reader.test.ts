@@ -128,3 +128,52 @@ describe("the reader's contract", () => {
     expect(readChunks(["{}"], Array.from({ length: 16 }, (_, k) => "m" + k)).ok).toBe(true);
   });
 });
+
+/** `wanted` read from `text` fed in every two-chunk split: each must give the same result. */
+function readEverySplit(text: string, wanted: string[]): JsonResult {
+  const whole = readChunks([text], wanted);
+  for (let k = 1; k < text.length; k++) expect(readChunks([text.slice(0, k), text.slice(k)], wanted)).toEqual(whole);
+  return whole;
+}
+
+describe("members one level down (\"outer.inner\")", () => {
+  const settings =
+    '{"user":{"name":"Alice Example","joined_at":"2020-01-01","avatar":"x","n":{"name":"deep"}},' +
+    '"account":{"id":42,"type":"free"},"connected":{"trakt":true}}';
+
+  it("reads a member of a top-level member's object, as Simkl's /users/settings nests the name", () => {
+    const r = readEverySplit(settings, ["user.name", "account.id", "account.type"]);
+    expect(r).toEqual({ ok: true, members: { "user.name": "Alice Example", "account.id": 42, "account.type": "free" }, objects: [] });
+  });
+
+  it("goes one level down only: deeper members of the same name are not taken", () => {
+    const r = readEverySplit('{"user":{"n":{"name":"deep"}},"x":{"user":{"name":"no"}}}', ["user.name", "user.n"]);
+    expect(r).toEqual({ ok: true, members: {}, objects: ["user.n"] });
+  });
+
+  it("does not reach into arrays, or into an object that is not the named member's", () => {
+    const r = readEverySplit('{"user":[{"name":"a"}],"other":{"name":"b"},"list":[1,{"user":{"name":"c"}}]}', ["user.name"]);
+    expect(r).toEqual({ ok: true, members: {}, objects: [] });
+  });
+
+  it("takes the last duplicate of the outer member, as JSON.parse does", () => {
+    expect(readEverySplit('{"user":{"name":"a"},"user":5}', ["user.name"])).toEqual({ ok: true, members: {}, objects: [] });
+    expect(readEverySplit('{"user":{"name":"a"},"user":{"id":1}}', ["user.name", "user.id"])).toEqual({
+      ok: true,
+      members: { "user.id": 1 },
+      objects: [],
+    });
+    const again = readEverySplit('{"user":{"name":"a","name":"b"}}', ["user.name"]);
+    expect(again).toEqual({ ok: true, members: { "user.name": "b" }, objects: [] });
+  });
+
+  it("keeps top-level members beside the nested ones, and escaped keys match after unescaping", () => {
+    const r = readEverySplit('{"result":"OK","u\\u0073er":{"n\\u0061me":"\\u00e9"}}', ["result", "user.name"]);
+    expect(r).toEqual({ ok: true, members: { result: "OK", "user.name": "\xc3\xa9" }, objects: [] });
+  });
+
+  it("still fails on broken input inside the object it reaches into", () => {
+    const r = readChunks(['{"user":{"name":"a",}}'], ["user.name"]);
+    expect(r.ok).toBe(false);
+  });
+});

@@ -1,6 +1,7 @@
 // A streaming JSON reader for provider replies (RFC 8259). The body is fed chunk by chunk as
 // the HTTP client delivers it; the reader validates all of it and keeps only the wanted
-// members of the top-level object, so memory held does not grow with what it skips.
+// members of the top-level object (and, named "member.name", of an object one level down),
+// so memory held does not grow with what it skips.
 //
 // Input is a byte string (one char a byte, as Espruino's HTTP client gives on the ESP32);
 // captured strings are byte strings too: raw UTF-8 passes through, a \uXXXX escape comes out
@@ -40,7 +41,8 @@ export interface JsonLimits {
 }
 
 /**
- * `members`: the wanted top-level members whose (last) value is a scalar. `objects`: the
+ * `members`: the wanted members whose (last) value is a scalar: a top-level member by its
+ * name, a member of a top-level member's object as "outer.inner". `objects`: the
  * wanted names whose last value is an object or array, so a caller can tell "not a string"
  * from "missing". Look members up by the names asked for: the object has Object's prototype
  * (Espruino's Object.create(null) keeps it too), so `members.constructor` is never absent.
@@ -201,8 +203,12 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
   let text = "";
   /** Bytes fed before the current chunk. */
   let seen = 0;
-  /** Index in `wanted` of the top-level member whose value comes next, or -1. */
+  /** Index in `wanted` of the member whose value comes next, or -1. */
   let want = -1;
+  /** The last top-level key (when short enough to be wanted). */
+  let top = "";
+  /** "name." while inside the object of a top-level member `name` that a dotted wanted name reaches into, else "". */
+  let prefix = "";
   /** Offset of the current string's opening quote, or of the current number's first byte. */
   let start = 0;
   /** Where the current number starts in S (0 when it began in an earlier chunk). */
@@ -225,7 +231,12 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
   const maxMembers = limitOf(lim.maxMembers, 16, 1e4);
   /** A key longer than every wanted name cannot match: it is not kept past this length. */
   let keyMax = 0;
-  for (let k = 0; k < wanted.length; k++) if (wanted[k].length > keyMax) keyMax = wanted[k].length;
+  /** Whether a wanted name reaches into a member's object ("user.name"). */
+  let dotted = false;
+  for (let k = 0; k < wanted.length; k++) {
+    if (wanted[k].length > keyMax) keyMax = wanted[k].length;
+    if (wanted[k].indexOf(".") > 0) dotted = true;
+  }
   const members: { [name: string]: JsonScalar } = {};
   const objects: string[] = [];
   /** Kind of each open container, OBJECT or ARRAY, at depth 1..maxDepth. */
@@ -277,6 +288,25 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
     return put(utf8(u));
   }
 
+  /**
+   * The value of top-level member `top` begins (an object when `into`): wanted names
+   * "top.x" are read inside it. As with JSON.parse, a later duplicate of the member replaces
+   * what an earlier one gave.
+   */
+  function reach(into: boolean): void {
+    prefix = "";
+    if (!top) return;
+    const p = top + ".";
+    for (let k = 0; k < wanted.length; k++) {
+      if (wanted[k].indexOf(p) === 0) {
+        if (into) prefix = p;
+        delete members[wanted[k]];
+        const o = objects.indexOf(wanted[k]);
+        if (o >= 0) objects.splice(o, 1);
+      }
+    }
+  }
+
   /** A scalar value is complete. */
   function scalar(v: JsonScalar): void {
     if (keep) {
@@ -304,7 +334,7 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
   function keyAt(i: number): number {
     st = St.KeyString;
     inKey = true;
-    keep = depth === 1;
+    keep = depth === 1 || (depth === 2 && prefix !== "");
     start = seen + i;
     return str(i + 1);
   }
@@ -347,8 +377,11 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
       else st = St.After;
       return i;
     }
-    // only the top-level object's keys are kept, and compared after unescaping
-    if (depth === 1) want = keep ? wanted.indexOf(text) : -1;
+    // only keys of the top-level object and of a reached-into member are kept, compared after unescaping
+    if (depth === 1) {
+      top = keep ? text : "";
+      want = keep ? wanted.indexOf(text) : -1;
+    } else want = keep ? wanted.indexOf(prefix + text) : -1;
     text = "";
     keep = false;
     st = St.Colon;
@@ -425,8 +458,9 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
 
   /** The first byte of a value (st is St.Value or St.ArrayStart): RFC 8259 §3. */
   function value(c: number, i: number): number {
-    // only the top-level object's member values are kept (want is set by its keys alone)
-    keep = depth === 1 && want >= 0;
+    // only member values of the top-level object and of a reached-into member are kept
+    keep = depth < 3 && want >= 0;
+    if (dotted && depth === 1) reach(c === 123);
     start = seen + i;
     if (c === 34) {
       st = St.ValueString;
@@ -446,6 +480,7 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
         if (objects.indexOf(wanted[want]) < 0) objects.push(wanted[want]);
       }
       keep = false;
+      want = -1;
       if (depth === maxDepth) return fail("depth limit " + maxDepth + " exceeded", seen + i);
       stack[++depth] = c === 123 ? OBJECT : ARRAY;
       st = c === 123 ? St.ObjectStart : St.ArrayStart;
