@@ -1,7 +1,10 @@
+import { readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 import { fontModuleSource, packFont, parseFont } from "./tools/fontpack.mjs";
 
 export default defineConfig({
+  // firmware/version.ts reads __VERSION__, which build.mjs defines for the bundle
+  define: { __VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
   plugins: [
     {
       // Firmware modules import fonts as esbuild's fontPlugin turns them into modules; tests

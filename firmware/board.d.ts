@@ -48,3 +48,31 @@ interface StorageModule {
   erase(name: string): void;
   list(pattern?: RegExp | string): string[];
 }
+
+/** Espruino's HTTP client (libs/network/http/jswrap_http.c), as the firmware uses it. */
+interface HttpClientResponse {
+  /** A String on the device ("200"), not a number. */
+  statusCode: string;
+  headers: { [name: string]: string };
+  on(event: "data", fn: (chunk: string) => void): void;
+  on(event: "close" | "end", fn: () => void): void;
+  on(event: "error", fn: (err: { code?: number; message?: string }) => void): void;
+}
+interface HttpClientRequest {
+  on(event: "error", fn: (err: { code?: number; message?: string }) => void): void;
+  write(data: string): void;
+  end(data?: string): void;
+}
+interface HttpModule {
+  request(
+    options: { host: string; port: number; path: string; method: string; protocol: string; headers: { [name: string]: string }; ca?: string },
+    callback: (res: HttpClientResponse) => void,
+  ): HttpClientRequest;
+}
+
+/** Espruino's ESP32 Wifi module (libs/network/esp32/jswrap_esp32_network.c), as the firmware uses it. */
+interface WifiModule {
+  connect(ssid: string, options: { password?: string }, callback: (err: string | null) => void): void;
+  disconnect(callback?: () => void): void;
+  on(event: "connected" | "disconnected", fn: (details: unknown) => void): void;
+}

@@ -2,3 +2,21 @@
 // (Node's require would clash in the host project).
 
 declare function require(name: "Storage"): StorageModule;
+
+declare function require(name: "http"): HttpModule;
+
+// Timers (the host project has Node's): firmware code types a handle as ReturnType<typeof setTimeout>.
+declare function setTimeout(fn: () => void, ms: number): number;
+declare function setInterval(fn: () => void, ms: number): number;
+declare function clearTimeout(id: number): void;
+declare function clearInterval(id: number): void;
+
+declare function require(name: "Wifi"): WifiModule;
+
+declare function setWatch(
+  fn: (e: { state: boolean; time: number; lastTime?: number }) => void,
+  pin: Pin | number,
+  options: { repeat?: boolean; edge?: "rising" | "falling" | "both"; debounce?: number },
+): number;
+
+declare var console: { log(...text: unknown[]): void };

@@ -1,0 +1,121 @@
+// HTTP for the pairing flow, over Espruino's http client. What the device's client lacks is
+// added here, once: a timeout of our own (it has none); the synchronous throw when a socket
+// cannot be made (refused, unknown host, no WiFi) turned into the same failure as a timeout;
+// the body streamed into the JSON reader, whose byte limit caps what a reply may cost; plain
+// http:// refused except to loopback; the config's CA certificate passed as `ca`, so the
+// server's certificate is verified (without `ca` the device's TLS verifies nothing).
+import { createJsonReader, type JsonResult } from "../json/reader";
+import { VERSION } from "../version";
+import { formEncode, isLoopback, parseUrl } from "./url";
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  /** Sent besides Accept and User-Agent (simkl-api-key, Authorization). */
+  headers?: { [name: string]: string };
+  /** A form body (application/x-www-form-urlencoded). */
+  form?: { [name: string]: string };
+  /** Members of the JSON reply to keep (see json/reader.ts). */
+  wanted: string[];
+}
+
+export interface HttpOptions {
+  /** PEM of the CA that signed the servers' certificates. */
+  ca?: string;
+  /** ms. Default 15000. */
+  timeout?: number;
+}
+
+/**
+ * `status` 0: no reply came; `error` says why ("timeout", "connect", "dropped", "refused
+ * http://", "bad URL"). Otherwise the status, the reply's `Retry-After` in seconds (-1 when
+ * absent or a date), and the body as the JSON reader read it.
+ */
+export interface HttpReply {
+  status: number;
+  error: string;
+  retryAfter: number;
+  body: JsonResult | null;
+}
+
+export const USER_AGENT = "codepair/" + VERSION;
+
+function noReply(error: string): HttpReply {
+  return { status: 0, error: error, retryAfter: -1, body: null };
+}
+
+/** A header's value whatever its case, or "". */
+function header(headers: { [name: string]: string } | undefined, name: string): string {
+  if (!headers) return "";
+  const names = Object.keys(headers);
+  for (let k = 0; k < names.length; k++) if (names[k].toLowerCase() === name) return String(headers[names[k]]);
+  return "";
+}
+
+/** Delta-seconds of Retry-After (RFC 9110 §10.2.3); an HTTP-date needs a wall clock we lack. */
+function retryAfterOf(value: string): number {
+  const v = value.trim();
+  return /^[0-9]+$/.test(v) ? parseInt(v, 10) : -1;
+}
+
+/** Makes the request; `done` is called once, later (never from inside this call). */
+export function request(r: HttpRequest, options: HttpOptions, done: (reply: HttpReply) => void): void {
+  let finished = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const finish = (reply: HttpReply): void => {
+    if (finished) return;
+    finished = true;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    done(reply);
+  };
+  const later = (error: string): void => {
+    setTimeout(() => finish(noReply(error)), 0);
+  };
+  const u = parseUrl(r.url);
+  if (!u) return later("bad URL");
+  if (!u.https && !isLoopback(u.host)) return later("refused http://");
+  const headers: { [name: string]: string } = { Accept: "application/json", "User-Agent": USER_AGENT };
+  const extra = r.headers || {};
+  const names = Object.keys(extra);
+  for (let k = 0; k < names.length; k++) headers[names[k]] = extra[names[k]];
+  const body = r.form ? formEncode(r.form) : "";
+  if (r.form) {
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
+    headers["Content-Length"] = String(body.length);
+  }
+  const opts: { host: string; port: number; path: string; method: string; protocol: string; headers: { [name: string]: string }; ca?: string } = {
+    host: u.host,
+    port: u.port,
+    path: u.path,
+    method: r.method,
+    protocol: u.https ? "https:" : "http:",
+    headers: headers,
+  };
+  if (u.https && options.ca) opts.ca = options.ca;
+  timer = setTimeout(() => {
+    timer = undefined;
+    finish(noReply("timeout"));
+  }, options.timeout || 15000);
+  try {
+    const req = (require("http") as HttpModule).request(opts, (res: HttpClientResponse) => {
+      const status = parseInt(res.statusCode, 10) || 0;
+      const reader = createJsonReader(r.wanted);
+      const reply = (): void => {
+        finish({ status: status, error: "", retryAfter: retryAfterOf(header(res.headers, "retry-after")), body: reader.end() });
+      };
+      // the reader refuses more (broken, or past its byte limit): the answer is known now
+      res.on("data", (chunk: string) => {
+        if (!finished && !reader.write(chunk)) reply();
+      });
+      res.on("close", reply);
+      res.on("error", () => finish(noReply("dropped")));
+    });
+    req.on("error", () => finish(noReply("connect")));
+    if (body) req.write(body);
+    req.end();
+  } catch (e) {
+    // Espruino throws at once when it cannot make the socket: the same failure, later
+    later("connect");
+  }
+}

@@ -1,0 +1,55 @@
+// URLs as the firmware meets them in its config and in provider replies: absolute http(s) URLs.
+
+export interface Url {
+  https: boolean;
+  host: string;
+  port: number;
+  /** path and query, at least "/" */
+  path: string;
+}
+
+/** An absolute http:// or https:// URL split for http.request, or null when it is not one. */
+export function parseUrl(url: string): Url | null {
+  const https = url.indexOf("https://") === 0;
+  if (!https && url.indexOf("http://") !== 0) return null;
+  const rest = url.substr(https ? 8 : 7);
+  let end = rest.length;
+  for (let k = 0; k < end; k++) {
+    const c = rest.charAt(k);
+    if (c === "/" || c === "?" || c === "#") end = k;
+  }
+  const authority = rest.substr(0, end);
+  let path = rest.substr(end);
+  const hash = path.indexOf("#");
+  if (hash >= 0) path = path.substr(0, hash);
+  if (path.charAt(0) === "?") path = "/" + path;
+  // user:password@ in a URL would be sent nowhere: refuse it rather than drop it silently
+  if (!authority || authority.indexOf("@") >= 0) return null;
+  let host = authority;
+  let port = https ? 443 : 80;
+  // an IPv6 literal is bracketed: its port comes after the "]"
+  const colon = authority.indexOf(":", authority.charAt(0) === "[" ? authority.indexOf("]") : 0);
+  if (colon >= 0) {
+    host = authority.substr(0, colon);
+    const digits = authority.substr(colon + 1);
+    port = parseInt(digits, 10);
+    if (!/^[0-9]+$/.test(digits) || port < 1 || port > 65535) return null;
+  }
+  if (!host) return null;
+  return { https: https, host: host, port: port, path: path || "/" };
+}
+
+/** Loopback addresses: the only hosts plain http:// is allowed to (a simulator, a test). */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "[::1]" || host.indexOf("127.") === 0;
+}
+
+/** `k=v&k=v`, each part percent-encoded (application/x-www-form-urlencoded). */
+export function formEncode(fields: { [name: string]: string }): string {
+  const parts: string[] = [];
+  const names = Object.keys(fields);
+  for (let k = 0; k < names.length; k++) {
+    parts.push(encodeURIComponent(names[k]) + "=" + encodeURIComponent(fields[names[k]]));
+  }
+  return parts.join("&");
+}

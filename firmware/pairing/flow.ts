@@ -1,0 +1,374 @@
+// The device flow and the life of its token, driven by timers. All waiting is done with
+// setTimeout, whose clock is the device's own: SNTP or setTime moving the wall clock does not
+// move a deadline (Espruino shifts its timers when the time is set).
+//
+// RFC 8628 §3.4-3.5 as a client must and few do: the first poll waits one interval; no poll
+// comes sooner than the interval after the previous reply; slow_down adds 5 s for good; on
+// a timeout or a network error the wait doubles up to a cap and polling goes on; Retry-After
+// is honoured; nothing is polled past expires_in; an expired code is replaced a few times by
+// itself and then waits for the user (§3.5: SHOULD). After success nothing is polled again
+// (a used device_code polled again makes oidc-provider revoke the tokens it issued).
+import { request, type HttpOptions, type HttpReply, type HttpRequest } from "../net/http";
+import {
+  accountRequest,
+  pollRequest,
+  readAccount,
+  readPoll,
+  readRefresh,
+  readStart,
+  refreshRequest,
+  startRequest,
+  Verdict,
+  type Grant,
+  type Outcome,
+  type Provider,
+  type Tokens,
+} from "./profile";
+import type { Screen } from "../display/screens";
+import type { TokenRecord } from "../store/token";
+
+/** Most a wait grows to after failures, ms. */
+export const BACKOFF_CAP = 60000;
+/** RFC 8628 §3.5: slow_down adds 5 s. */
+export const SLOW_DOWN_STEP = 5000;
+/** Codes fetched again by themselves after one expires, before waiting for a press. */
+export const REFETCHES = 3;
+/** How often the account is looked at again while paired, ms. */
+export const ACCOUNT_EVERY = 30 * 60000;
+/** A wait for a failed start or account call: 5 s, then doubling. */
+const FIRST_RETRY = 5000;
+
+/** The poll pace: the interval (ms) and the current back-off (ms, 0 when none). */
+export interface Pace {
+  interval: number;
+  backoff: number;
+}
+
+/** How long to wait after an outcome before the next request, ms; updates the pace. */
+export function nextWait(p: Pace, o: Outcome): number {
+  if (o.verdict === Verdict.SlowDown) {
+    // RFC 8628 §3.5: +5 s "for this and all subsequent requests", or the server's own figure
+    p.interval = Math.max(p.interval + SLOW_DOWN_STEP, o.wait * 1000);
+    p.backoff = 0;
+    return p.interval;
+  }
+  if (o.verdict === Verdict.Retry) {
+    // §3.5: on a connection timeout, back off exponentially
+    p.backoff = Math.min(Math.max(p.backoff * 2, p.interval * 2), Math.max(BACKOFF_CAP, p.interval));
+    return Math.max(p.backoff, o.wait * 1000);
+  }
+  p.backoff = 0;
+  return p.interval;
+}
+
+export interface PairingHost {
+  provider: Provider;
+  http: HttpOptions;
+  /** What the screen shows now. */
+  show(screen: Screen): void;
+  /** ms on the device's clock, for the screens' bars and countdowns */
+  now(): number;
+  loadToken(): TokenRecord | null;
+  /** false when flash did not keep it */
+  saveToken(record: TokenRecord): boolean;
+  forgetToken(): void;
+  /** Sends a request; the default is net/http's. Tests and the simulator use the real one. */
+  send?: (r: HttpRequest, options: HttpOptions, done: (reply: HttpReply) => void) => void;
+}
+
+export interface Pairing {
+  /** Starts: paired if a token is kept, else a new pairing. */
+  begin(): void;
+  /** A short press: whatever the screen offers. */
+  press(): void;
+  /** Forget the token and pair again (a long press). */
+  repair(): void;
+  /** Stop every timer and ignore every reply in flight. */
+  stop(): void;
+  state(): string;
+}
+
+export function createPairing(host: PairingHost): Pairing {
+  const send = host.send || request;
+  const provider = host.provider;
+  /** what the flow is doing: "start", "poll", "approved", "paired", "refresh", "wait" (for a press) */
+  let phase = "idle";
+  /** Replies to requests made before the last change of course are dropped. */
+  let generation = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  let inFlight = false;
+  let expired = false;
+  let grant: Grant | null = null;
+  let codeScreen: Screen | null = null;
+  let pace: Pace = { interval: 5000, backoff: 0 };
+  let refetches = 0;
+  let record: TokenRecord | null = null;
+  /** When the access token was issued, on the device's clock (at boot for a kept one). */
+  let obtainedAt = 0;
+  /** What a press does in the current state. */
+  let onPress: (() => void) | null = null;
+
+  function cancel(): void {
+    generation++;
+    inFlight = false;
+    if (timer !== undefined) clearTimeout(timer);
+    if (deadline !== undefined) clearTimeout(deadline);
+    timer = deadline = undefined;
+    onPress = null;
+  }
+
+  function after(ms: number, fn: () => void): void {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      fn();
+    }, ms);
+  }
+
+  function call(r: HttpRequest, then: (reply: HttpReply) => void): void {
+    const g = generation;
+    inFlight = true;
+    send(r, host.http, (reply) => {
+      if (g !== generation) return;
+      inFlight = false;
+      then(reply);
+    });
+  }
+
+  function hostOf(url: string): string {
+    const s = url.indexOf("//") + 2;
+    let e = s;
+    while (e < url.length && url.charAt(e) !== "/" && url.charAt(e) !== ":") e++;
+    return url.substring(s, e);
+  }
+
+  /** A wait for the user: a screen, and what a press does. */
+  function waitForPress(screen: Screen, fn: () => void): void {
+    cancel();
+    phase = "wait";
+    host.show(screen);
+    onPress = fn;
+  }
+
+  function offline(reason: string, wait: number, again: () => void): void {
+    host.show({ kind: "offline", reason: reason, retryAt: host.now() + wait });
+    onPress = () => {
+      onPress = null;
+      again();
+    };
+    after(wait, again);
+  }
+
+  // ---- pairing ----
+
+  function start(): void {
+    cancel();
+    phase = "start";
+    grant = null;
+    expired = false;
+    host.show({ kind: "requesting", host: hostOf(provider.device) });
+    call(startRequest(provider), started);
+  }
+
+  let startPace: Pace = { interval: FIRST_RETRY / 2, backoff: 0 };
+
+  function started(reply: HttpReply): void {
+    const o = readStart(provider, reply);
+    if (o.verdict === Verdict.Retry) return offline(reasonOf(o), nextWait(startPace, o), start);
+    startPace = { interval: FIRST_RETRY / 2, backoff: 0 };
+    if (o.verdict !== Verdict.Approved || !o.grant) return failed(o);
+    grant = o.grant;
+    pace = { interval: grant.interval * 1000, backoff: 0 };
+    phase = "poll";
+    codeScreen = {
+      kind: "code",
+      code: grant.userCode,
+      uri: grant.uri,
+      link: grant.link,
+      expiresAt: host.now() + grant.expiresIn * 1000,
+      lifetime: grant.expiresIn,
+      page: 0,
+      note: "",
+    };
+    host.show(codeScreen);
+    onPress = () => {
+      if (codeScreen && codeScreen.kind === "code") {
+        codeScreen.page++;
+        host.show(codeScreen);
+      }
+    };
+    // nothing is polled past expires_in: the deadline ends the code on the device's clock
+    deadline = setTimeout(() => {
+      deadline = undefined;
+      expired = true;
+      if (!inFlight) codeOver(false);
+    }, grant.expiresIn * 1000);
+    // §3.5: the first poll waits one interval
+    after(pace.interval, poll);
+  }
+
+  function poll(): void {
+    if (!grant || expired) return;
+    call(pollRequest(provider, grant), polled);
+  }
+
+  function note(text: string): void {
+    if (codeScreen && codeScreen.kind === "code" && codeScreen.note !== text) {
+      codeScreen.note = text;
+      host.show(codeScreen);
+    }
+  }
+
+  function polled(reply: HttpReply): void {
+    const o = readPoll(provider, reply);
+    const v = o.verdict;
+    if (v === Verdict.Approved && o.tokens) return approved(o.tokens);
+    if (v === Verdict.Denied) return waitForPress({ kind: "denied" }, start);
+    if (v === Verdict.Expired || v === Verdict.Gone) return codeOver(v === Verdict.Gone);
+    if (v === Verdict.Failed) return failed(o);
+    if (expired) return codeOver(false);
+    const wait = nextWait(pace, o);
+    note(v === Verdict.Retry ? "Network trouble" : v === Verdict.SlowDown ? "Slowing down" : "");
+    after(wait, poll);
+  }
+
+  /** The code can no longer be approved: a new one, a few times; then wait for the user. */
+  function codeOver(gone: boolean): void {
+    cancel();
+    if (refetches < REFETCHES) {
+      refetches++;
+      return start();
+    }
+    waitForPress(gone ? { kind: "error", reason: "The code was dropped", hint: "Press for a new code" } : { kind: "expired" }, () => {
+      refetches = 0;
+      start();
+    });
+  }
+
+  function failed(o: Outcome): void {
+    waitForPress({ kind: "error", reason: "Provider said " + o.error, hint: "Press to try again" }, start);
+  }
+
+  function approved(t: Tokens): void {
+    cancel();
+    refetches = 0;
+    phase = "approved";
+    record = {
+      provider: provider.name,
+      clientId: provider.clientId,
+      access: t.access,
+      refresh: t.refresh,
+      expiresIn: t.expiresIn,
+      account: "",
+    };
+    obtainedAt = host.now();
+    // the token goes to flash before anything else is done with it
+    if (!host.saveToken(record)) {
+      return waitForPress({ kind: "error", reason: "Flash did not keep the token", hint: "Press to pair again" }, start);
+    }
+    host.show({ kind: "approved" });
+    accountCheck();
+  }
+
+  // ---- paired ----
+
+  let accountPace: Pace = { interval: FIRST_RETRY / 2, backoff: 0 };
+
+  /** ms until the access token should be refreshed: at 90% of its life (DESIGN.md). */
+  function refreshDue(): number {
+    if (!record || !record.refresh || !record.expiresIn) return ACCOUNT_EVERY;
+    return obtainedAt + record.expiresIn * 900 - host.now();
+  }
+
+  function showPaired(): void {
+    phase = "paired";
+    host.show({ kind: "paired", account: record ? record.account : "" });
+  }
+
+  function accountCheck(): void {
+    if (!record) return start();
+    if (refreshDue() <= 0) return unauthorized();
+    if (!provider.account) {
+      showPaired();
+      return;
+    }
+    call(accountRequest(provider, record.access), (reply) => {
+      const o = readAccount(reply);
+      if (!record) return;
+      if (o.verdict === Verdict.Approved) {
+        accountPace = { interval: FIRST_RETRY / 2, backoff: 0 };
+        if (o.account !== record.account) {
+          record.account = o.account;
+          host.saveToken(record);
+        }
+        showPaired();
+        return after(Math.max(1000, Math.min(ACCOUNT_EVERY, refreshDue())), accountCheck);
+      }
+      if (o.verdict === Verdict.Denied) return unauthorized();
+      // the API is unreachable: still paired; look again later
+      showPaired();
+      after(nextWait(accountPace, o), accountCheck);
+    });
+  }
+
+  /** A 401, or the token near its end: refresh if there is a refresh token (RFC 6749 §6), else pair again. */
+  function unauthorized(): void {
+    if (!record || !record.refresh) return forgetAndPair();
+    phase = "refresh";
+    const r = record;
+    call(refreshRequest(provider, r.refresh), (reply) => {
+      const o = readRefresh(reply);
+      if (o.verdict === Verdict.Approved && o.tokens) {
+        r.access = o.tokens.access;
+        // RFC 6749 §6: the server may issue a new refresh token; else the old one stays good
+        if (o.tokens.refresh) r.refresh = o.tokens.refresh;
+        r.expiresIn = o.tokens.expiresIn;
+        obtainedAt = host.now();
+        host.saveToken(r);
+        return accountCheck();
+      }
+      if (o.verdict === Verdict.Retry) return offline(reasonOf(o), nextWait(accountPace, o), unauthorized);
+      // invalid_grant and any other refusal: this token is done
+      forgetAndPair();
+    });
+  }
+
+  function forgetAndPair(): void {
+    cancel();
+    record = null;
+    host.forgetToken();
+    start();
+  }
+
+  return {
+    begin(): void {
+      record = host.loadToken();
+      if (!record) return start();
+      obtainedAt = host.now();
+      showPaired();
+      accountCheck();
+    },
+    press(): void {
+      if (onPress) onPress();
+    },
+    repair: forgetAndPair,
+    stop(): void {
+      cancel();
+      phase = "idle";
+    },
+    state(): string {
+      return phase;
+    },
+  };
+}
+
+/** Words for the offline screen. */
+export function reasonOf(o: Outcome): string {
+  const e = o.error;
+  if (e === "timeout") return "No reply from the server";
+  if (e === "connect") return "Cannot reach the server";
+  if (e === "dropped") return "Connection dropped";
+  if (e === "bad reply") return "Broken reply from the server";
+  return "Server answered " + e;
+}

@@ -1,0 +1,242 @@
+// Provider profiles: each builds its requests and classifies replies. Two protocols:
+// Simkl's PIN flow (https://simkl.docs.apiary.io, "PIN" authorization) and the OAuth 2.0
+// device authorization grant (RFC 8628), with presets for Kinde and Auth0 (Yoto) that only
+// fill in endpoints and scope. Replies are classified by their body, never by the HTTP status
+// alone: servers answer 200, 400, 403 or 429 for the same "pending" (DESIGN.md).
+import type { HttpReply, HttpRequest } from "../net/http";
+import { VERSION } from "../version";
+
+export interface Provider {
+  /** the protocol */
+  kind: "simkl" | "rfc8628";
+  /** the preset or protocol named in the config: "simkl", "kinde", "auth0", "rfc8628" */
+  name: string;
+  clientId: string;
+  /** Simkl: {base}/oauth/pin; RFC 8628: the device authorization endpoint */
+  device: string;
+  /** Simkl: {base}/oauth/pin/ (the user code follows); RFC 8628: the token endpoint */
+  token: string;
+  /** Simkl: {base}/users/settings; RFC 8628: the userinfo endpoint */
+  account: string;
+  scope: string;
+  audience: string;
+}
+
+/** A code to show: RFC 8628 §3.2. Times in seconds. */
+export interface Grant {
+  deviceCode: string;
+  userCode: string;
+  uri: string;
+  /** verification_uri_complete, or "" */
+  link: string;
+  expiresIn: number;
+  interval: number;
+}
+
+export interface Tokens {
+  access: string;
+  /** "" when none was issued */
+  refresh: string;
+  /** seconds; 0 when the server did not say */
+  expiresIn: number;
+}
+
+/** What a reply means for the flow. */
+export const enum Verdict {
+  /** keep polling at the interval */
+  Pending,
+  /** RFC 8628 §3.5: poll 5 s slower from now on */
+  SlowDown,
+  Approved,
+  Denied,
+  Expired,
+  /** Simkl: the code is unknown to the server (it answered with a new one): start over */
+  Gone,
+  /** no usable answer (network, 5xx, 429, a broken body): try again later, backing off */
+  Retry,
+  /** an answer that ends the flow: a config or protocol error the user must see */
+  Failed,
+}
+
+export interface Outcome {
+  verdict: Verdict;
+  /** why (Retry, Failed): an OAuth error code, "HTTP 503", "timeout", "bad reply" */
+  error: string;
+  /** seconds the server asked to wait (Retry-After, or slow_down's new interval), else -1 */
+  wait: number;
+  grant: Grant | null;
+  tokens: Tokens | null;
+  /** the account's display name (account replies) */
+  account: string;
+}
+
+const START_MEMBERS = [
+  "result",
+  "device_code",
+  "user_code",
+  "verification_uri",
+  "verification_url",
+  "verification_uri_complete",
+  "expires_in",
+  "interval",
+  "error",
+  "message",
+];
+const TOKEN_MEMBERS = ["result", "message", "device_code", "access_token", "refresh_token", "expires_in", "interval", "error"];
+/** Simkl nests the name in "user"; OpenID Connect userinfo has it at the top (OIDC Core §5.1). */
+const ACCOUNT_MEMBERS = ["user.name", "name", "preferred_username", "nickname", "email", "sub", "error"];
+
+function outcome(verdict: Verdict, error: string): Outcome {
+  return { verdict: verdict, error: error, wait: -1, grant: null, tokens: null, account: "" };
+}
+
+function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}
+
+/** A positive number of seconds, else `dflt`. */
+function seconds(v: unknown, dflt: number): number {
+  return typeof v === "number" && v > 0 && v < 1e7 ? v : dflt;
+}
+
+/**
+ * A reply that says nothing the profile knows: transient (no reply, 5xx, 429, 408, a body
+ * that is cut or broken) → Retry; any other status → Failed with the status.
+ */
+function unknown(reply: HttpReply): Outcome {
+  const s = reply.status;
+  const o =
+    s === 0 || s >= 500 || s === 429 || s === 408 || !reply.body || !reply.body.ok
+      ? outcome(Verdict.Retry, s ? (reply.body && !reply.body.ok ? "bad reply" : "HTTP " + s) : reply.error)
+      : outcome(Verdict.Failed, "HTTP " + s);
+  o.wait = reply.retryAfter;
+  return o;
+}
+
+function members(reply: HttpReply): { [name: string]: unknown } | null {
+  return reply.body && reply.body.ok ? reply.body.members : null;
+}
+
+function query(provider: Provider): string {
+  // Simkl asks apps to name themselves (DESIGN.md); client_id identifies the app
+  return "?client_id=" + encodeURIComponent(provider.clientId) + "&app-name=codepair&app-version=" + encodeURIComponent(VERSION);
+}
+
+export function startRequest(provider: Provider): HttpRequest {
+  if (provider.kind === "simkl") return { method: "GET", url: provider.device + query(provider), wanted: START_MEMBERS };
+  const form: { [name: string]: string } = { client_id: provider.clientId };
+  if (provider.scope) form.scope = provider.scope;
+  if (provider.audience) form.audience = provider.audience;
+  return { method: "POST", url: provider.device, form: form, wanted: START_MEMBERS };
+}
+
+/** A device authorization reply: Approved with the grant, or why not. */
+export function readStart(provider: Provider, reply: HttpReply): Outcome {
+  const m = members(reply);
+  if (!m) return unknown(reply);
+  const error = str(m.error);
+  // Google and some others spell it verification_url
+  const uri = str(m.verification_uri) || str(m.verification_url);
+  const grant: Grant = {
+    deviceCode: str(m.device_code),
+    userCode: str(m.user_code),
+    uri: uri,
+    link: str(m.verification_uri_complete),
+    expiresIn: seconds(m.expires_in, 900),
+    // RFC 8628 §3.2: "If no value is provided, clients MUST use 5 as the default."
+    interval: seconds(m.interval, 5),
+  };
+  if (reply.status === 200 && !error && grant.deviceCode && grant.userCode && uri && (provider.kind !== "simkl" || m.result === "OK")) {
+    const o = outcome(Verdict.Approved, "");
+    o.grant = grant;
+    return o;
+  }
+  if (error) return outcome(Verdict.Failed, error);
+  if (reply.status >= 200 && reply.status < 300) return outcome(Verdict.Failed, "bad reply");
+  return unknown(reply);
+}
+
+export function pollRequest(provider: Provider, grant: Grant): HttpRequest {
+  if (provider.kind === "simkl") {
+    return { method: "GET", url: provider.token + encodeURIComponent(grant.userCode) + query(provider), wanted: TOKEN_MEMBERS };
+  }
+  return {
+    method: "POST",
+    url: provider.token,
+    form: { grant_type: "urn:ietf:params:oauth:grant-type:device_code", device_code: grant.deviceCode, client_id: provider.clientId },
+    wanted: TOKEN_MEMBERS,
+  };
+}
+
+function approved(m: { [name: string]: unknown }): Outcome {
+  const o = outcome(Verdict.Approved, "");
+  o.tokens = { access: str(m.access_token), refresh: str(m.refresh_token), expiresIn: seconds(m.expires_in, 0) };
+  return o;
+}
+
+/** A poll reply (RFC 8628 §3.5, or Simkl's PIN status). */
+export function readPoll(provider: Provider, reply: HttpReply): Outcome {
+  const m = members(reply);
+  if (!m) return unknown(reply);
+  const error = str(m.error);
+  if (provider.kind === "simkl") {
+    // an unknown or expired code falls through to creating a new one: the code is gone
+    if (m.device_code !== undefined) return outcome(Verdict.Gone, "");
+    if (m.result === "OK" && str(m.access_token)) return approved(m);
+    if (m.result === "KO") return outcome(/slow/i.test(str(m.message)) ? Verdict.SlowDown : Verdict.Pending, "");
+  } else {
+    if (error === "authorization_pending") return outcome(Verdict.Pending, "");
+    if (error === "slow_down") {
+      const o = outcome(Verdict.SlowDown, "");
+      o.wait = seconds(m.interval, -1);
+      return o;
+    }
+    if (error === "access_denied") return outcome(Verdict.Denied, "");
+    if (error === "expired_token") return outcome(Verdict.Expired, "");
+    if (!error && str(m.access_token)) return approved(m);
+  }
+  if (error) return outcome(Verdict.Failed, error);
+  return unknown(reply);
+}
+
+/** RFC 6749 §6. Simkl issues no refresh tokens. */
+export function refreshRequest(provider: Provider, refresh: string): HttpRequest {
+  return {
+    method: "POST",
+    url: provider.token,
+    form: { grant_type: "refresh_token", refresh_token: refresh, client_id: provider.clientId },
+    wanted: TOKEN_MEMBERS,
+  };
+}
+
+/** Approved with new tokens; Failed (the refresh token is no good: pair again); or Retry. */
+export function readRefresh(reply: HttpReply): Outcome {
+  const m = members(reply);
+  if (!m) return unknown(reply);
+  const error = str(m.error);
+  if (!error && reply.status === 200 && str(m.access_token)) return approved(m);
+  if (error) return outcome(Verdict.Failed, error);
+  return unknown(reply);
+}
+
+export function accountRequest(provider: Provider, access: string): HttpRequest {
+  const headers: { [name: string]: string } = { Authorization: "Bearer " + access };
+  if (provider.kind === "simkl") headers["simkl-api-key"] = provider.clientId;
+  return { method: "GET", url: provider.account, headers: headers, wanted: ACCOUNT_MEMBERS };
+}
+
+/** Approved with the account's name; Denied on 401 (the token is no longer good); else Retry. */
+export function readAccount(reply: HttpReply): Outcome {
+  if (reply.status === 401) return outcome(Verdict.Denied, "HTTP 401");
+  const m = members(reply);
+  if (reply.status === 200 && m) {
+    const o = outcome(Verdict.Approved, "");
+    const names = ACCOUNT_MEMBERS;
+    for (let k = 0; k < names.length - 1 && !o.account; k++) o.account = typeof m[names[k]] === "number" ? String(m[names[k]]) : str(m[names[k]]);
+    return o;
+  }
+  // the account's API is down or slow: the token is not in doubt, ask again later
+  const o = unknown(reply);
+  o.verdict = Verdict.Retry;
+  return o;
+}
