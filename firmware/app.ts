@@ -12,23 +12,38 @@ export const LONG_PRESS = 3000;
 /** Waits between WiFi attempts grow from this (ms) to WIFI_RETRY_CAP. */
 const WIFI_RETRY = 5000;
 const WIFI_RETRY_CAP = 60000;
-/** The screen's clock ticks this often (ms): countdowns and the code's bar move with it. */
+/** The screen's clock ticks every second: countdowns and the code's bar move with it. */
 const TICK = 1000;
 /** The splash (name and version) stays this long (ms) before the device goes on. */
 export const SPLASH = 1500;
 
 export function startApp(panel: Panel, version: string, config: BoardConfig): void {
   const display = createDisplay(panel);
-  /** ms since boot, counted by the screen's tick: the device's own clock for the screens */
+  /** seconds since boot, counted by the screen's tick: the device's own clock for the screens */
   let now = 0;
+  /** the last screen told to the console: its kind and texts */
+  let told = "";
   let screen: Screen = { kind: "splash", version: version };
   const show = (s: Screen): void => {
     screen = s;
     display.show(s, now);
+    // one console line a change of screen, naming it and its texts (never a secret: a
+    // screen holds none), for the serial log and the simulator's headless mode
+    const texts: string[] = [];
+    const fields = Object.keys(s);
+    for (let k = 0; k < fields.length; k++) {
+      const v = (s as any)[fields[k]];
+      if (fields[k] !== "kind" && typeof v === "string" && v) texts.push(v);
+    }
+    const line = JSON.stringify({ screen: s.kind, texts: texts });
+    if (line !== told) {
+      told = line;
+      console.log(line);
+    }
   };
   show(screen);
   setInterval(() => {
-    now += TICK;
+    now++;
     display.show(screen, now);
   }, TICK);
 
@@ -87,7 +102,7 @@ function run(config: BoardConfig, show: (s: Screen) => void, clock: () => number
     wifi.connect(config.wifi.ssid, { password: config.wifi.password }, (err) => {
       if (online) return;
       if (err) {
-        show({ kind: "wifi-failed", network: config.wifi.ssid, retryAt: clock() + wifiWait });
+        show({ kind: "wifi-failed", network: config.wifi.ssid, retryAt: clock() + wifiWait / 1000 });
         setTimeout(join, wifiWait);
         wifiWait = Math.min(wifiWait * 2, WIFI_RETRY_CAP);
         return;

@@ -66,7 +66,7 @@ export interface PairingHost {
   http: HttpOptions;
   /** What the screen shows now. */
   show(screen: Screen): void;
-  /** ms on the device's clock, for the screens' bars and countdowns */
+  /** seconds on the device's clock (since boot), for the screens' bars and countdowns */
   now(): number;
   loadToken(): TokenRecord | null;
   /** false when flash did not keep it */
@@ -104,7 +104,7 @@ export function createPairing(host: PairingHost): Pairing {
   let pace: Pace = { interval: 5000, backoff: 0 };
   let refetches = 0;
   let record: TokenRecord | null = null;
-  /** When the access token was issued, on the device's clock (at boot for a kept one). */
+  /** When the access token was issued, s on the device's clock (at boot for a kept one). */
   let obtainedAt = 0;
   /** What a press does in the current state. */
   let onPress: (() => void) | null = null;
@@ -152,7 +152,7 @@ export function createPairing(host: PairingHost): Pairing {
   }
 
   function offline(reason: string, wait: number, again: () => void): void {
-    host.show({ kind: "offline", reason: reason, retryAt: host.now() + wait });
+    host.show({ kind: "offline", reason: reason, retryAt: host.now() + wait / 1000 });
     onPress = () => {
       onPress = null;
       again();
@@ -186,7 +186,7 @@ export function createPairing(host: PairingHost): Pairing {
       code: grant.userCode,
       uri: grant.uri,
       link: grant.link,
-      expiresAt: host.now() + grant.expiresIn * 1000,
+      expiresAt: host.now() + grant.expiresIn,
       lifetime: grant.expiresIn,
       page: 0,
       note: "",
@@ -278,7 +278,7 @@ export function createPairing(host: PairingHost): Pairing {
   /** ms until the access token should be refreshed: at 90% of its life (DESIGN.md). */
   function refreshDue(): number {
     if (!record || !record.refresh || !record.expiresIn) return ACCOUNT_EVERY;
-    return obtainedAt + record.expiresIn * 900 - host.now();
+    return (obtainedAt + record.expiresIn * 0.9 - host.now()) * 1000;
   }
 
   function showPaired(): void {
