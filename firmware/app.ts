@@ -74,7 +74,7 @@ function run(config: BoardConfig, show: (s: Screen) => void, clock: () => number
   // ---- the button: short press → what the screen offers; held LONG_PRESS → re-pair ----
   let held: ReturnType<typeof setTimeout> | undefined;
   setWatch(
-    (e) => {
+    (e: { state: boolean }) => {
       // the boot button (D0) is NEGATED in the ESP32 board file: its watch state is true when pressed;
       // another pin is pulled low by the button
       const down = config.button === 0 ? e.state : !e.state;
@@ -95,11 +95,11 @@ function run(config: BoardConfig, show: (s: Screen) => void, clock: () => number
   );
 
   // ---- WiFi ----
-  const wifi = require("Wifi");
+  const wifi: WifiModule = require("Wifi");
   let wifiWait = WIFI_RETRY;
   const join = (): void => {
     show({ kind: "wifi", network: config.wifi.ssid });
-    wifi.connect(config.wifi.ssid, { password: config.wifi.password }, (err) => {
+    wifi.connect(config.wifi.ssid, { password: config.wifi.password }, (err: string | null) => {
       if (online) return;
       if (err) {
         show({ kind: "wifi-failed", network: config.wifi.ssid, retryAt: clock() + wifiWait / 1000 });

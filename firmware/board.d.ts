@@ -76,3 +76,9 @@ interface WifiModule {
   disconnect(callback?: () => void): void;
   on(event: "connected" | "disconnected", fn: (details: unknown) => void): void;
 }
+
+declare function setWatch(
+  fn: (e: { state: boolean; time: number; lastTime?: number }) => void,
+  pin: Pin | number,
+  options: { repeat?: boolean; edge?: "rising" | "falling" | "both"; debounce?: number },
+): number;

@@ -13,10 +13,6 @@ declare function clearInterval(id: number): void;
 
 declare function require(name: "Wifi"): WifiModule;
 
-declare function setWatch(
-  fn: (e: { state: boolean; time: number; lastTime?: number }) => void,
-  pin: Pin | number,
-  options: { repeat?: boolean; edge?: "rising" | "falling" | "both"; debounce?: number },
-): number;
+
 
 declare var console: { log(...text: unknown[]): void };

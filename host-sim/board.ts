@@ -7,12 +7,14 @@ import { Clock } from "./clock.ts";
 import { ConsoleLog } from "./console.ts";
 import { EspruinoE } from "./espruino-e.ts";
 import { graphicsGlobals } from "./graphics.ts";
+import { Network } from "./http.ts";
 import { I2CBus } from "./i2c.ts";
 import { Modules } from "./modules.ts";
 import { Button, Gpio } from "./pins.ts";
 import { createRealm, PowerOff, type Realm } from "./realm.ts";
 import { Ssd1306 } from "./ssd1306.ts";
 import { Flash, PowerCut, storageModule } from "./storage.ts";
+import { Wifi } from "./wifi.ts";
 
 export interface BoardOptions {
   /** The panel wired to I2C1. Default 128×64 at 0x3C. */
@@ -31,6 +33,10 @@ export class Board {
   readonly console = new ConsoleLog();
   readonly i2c1: I2CBus;
   display: Ssd1306;
+  /** require("Wifi"): the access points in range, and drop()/restore() of the one joined. */
+  readonly wifi: Wifi;
+  /** require("http") over real sockets, and the log of the requests made. */
+  readonly net: Network;
   /** Exceptions the firmware did not catch, as Espruino reports them ("Uncaught …"). */
   readonly uncaught: unknown[] = [];
   /** False after a power cut until the next boot. */
@@ -56,6 +62,14 @@ export class Board {
     this.clock.afterCallback = () => this.settle();
     this.gpio.afterCallback = () => this.settle();
     this.gpio.onUncaught = (err) => this.report(err);
+    this.wifi = new Wifi({ clock: this.clock, runTask: (fn) => this.runTask(fn), linkLost: () => this.net.linkLost() });
+    this.net = new Network({
+      now: () => this.clock.now,
+      runTask: (fn) => this.runTask(fn),
+      runDueTimers: () => this.advance(0),
+      print: (line) => this.console.write([line]),
+      online: () => this.wifi.online,
+    });
     // A cut in the middle of a flash write stops the board there and then.
     this.flash.onCut = () => this.powerOff();
   }
@@ -90,6 +104,8 @@ export class Board {
     this.powered = false;
     this.clock.clearAll();
     this.gpio.clearAll();
+    this.net.reset();
+    this.wifi.reset();
     if (this.realm) this.realm.powerOff();
   }
 
@@ -114,6 +130,21 @@ export class Board {
     }
     this.settle();
     return value;
+  }
+
+  /**
+   * Runs a firmware callback that the board's hardware calls (a socket's data, a WiFi event)
+   * as a task of its own: an uncaught throw is reported, then its promise jobs run. Nothing
+   * runs while the board is off.
+   */
+  runTask(fn: () => void): void {
+    if (!this.powered) return;
+    try {
+      fn();
+    } catch (err) {
+      this.report(err);
+    }
+    this.settle();
   }
 
   /** What the panel shows now: width×height bytes, 1 = lit. */
@@ -148,6 +179,8 @@ export class Board {
     const espruinoE = new EspruinoE(realm);
     const modules = new Modules(realm);
     modules.provide("Storage", realm.object(storageModule(this.flash, realm)));
+    modules.provide("http", this.net.module(realm));
+    modules.provide("Wifi", this.wifi.module(realm));
     const globals: Record<string, unknown> = Object.assign(
       {
         I2C1: realm.object(this.i2c1.port()),

@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { Board } from "../host-sim/board.ts";
 import { Flash } from "../host-sim/storage.ts";
 import { CONFIG_FILE } from "../firmware/store/config.ts";
+import { SPLASH } from "../firmware/app.ts";
+import { VERSION } from "../firmware/version.ts";
 import { boardWithConfig, firmwareBundle } from "./support/firmware.ts";
 import { compareWithScreen } from "./support/screens.ts";
 
@@ -18,11 +20,20 @@ describe("boot", () => {
     const board = new Board();
     board.boot(await firmwareBundle());
     expect(board.uncaught).toEqual([]);
-    expect(board.console.lines).toEqual([]);
+    // the console names each screen as it comes up (one JSON line: the headless mode reads it)
+    expect(board.console.lines).toEqual([JSON.stringify({ screen: "splash", texts: [VERSION] })]);
     expect(board.display.state.on).toBe(true);
     expect(board.display.state.chargePump).toBe(true);
     expect(litCount(board.screen())).toBeGreaterThan(200);
     expect(compareWithScreen("splash-128x64", board.screen(), 128, 64)).toBe("");
+  });
+
+  it("with no config, says so on the screen and on the console once the splash has been up", async () => {
+    const board = new Board();
+    board.boot(await firmwareBundle());
+    board.advance(SPLASH);
+    expect(board.console.lines.slice(1)).toEqual([JSON.stringify({ screen: "setup", texts: ["no config"] }), "codepair: config: no config"]);
+    expect(board.uncaught).toEqual([]);
   });
 
   it("drives a 128x32 panel when the config says so", async () => {

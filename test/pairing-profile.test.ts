@@ -173,3 +173,15 @@ describe("the poll pace (RFC 8628 §3.5)", () => {
     expect(nextWait({ interval: 120000, backoff: 0 }, o(Verdict.Retry))).toBe(120000);
   });
 });
+
+describe("config: the CA certificate", () => {
+  it("is turned from PEM into the DER bytes the device's TLS parses", async () => {
+    const { derOf } = await import("../firmware/store/config.ts");
+    const der = Buffer.from("0\x82\x01\x91 any bytes \xff", "latin1");
+    const pem = "-----BEGIN CERTIFICATE-----\r\n" + der.toString("base64").replace(/(.{8})/g, "$1\n") + "\n-----END CERTIFICATE-----\n";
+    expect(derOf(pem)).toBe(der.toString("latin1"));
+    expect(derOf("-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----")).toBe("");
+    expect(derOf("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----")).toBe("");
+    expect(derOf("")).toBe("");
+  });
+});

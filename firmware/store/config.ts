@@ -23,7 +23,11 @@ export interface BoardConfig {
   wifi: { ssid: string; password: string };
   /** null when `problem` says why */
   provider: Provider | null;
-  /** PEM of the CA that signed the provider's certificates: TLS verifies only with it */
+  /**
+   * The CA certificate that signed the provider's, as DER bytes (the config holds PEM; the
+   * device's TLS parses only DER), or "". Espruino 2v29 passes it to mbedTLS but verifies
+   * nothing (libs/network/network.c: MBEDTLS_SSL_VERIFY_NONE): see the README's security notes.
+   */
   ca: string;
   /** "" or what is wrong, e.g. "clientId missing" */
   problem: string;
@@ -58,6 +62,22 @@ function urlProblem(name: string, url: string): string {
   if (!u) return name + " not a URL";
   if (!u.https && !isLoopback(u.host)) return name + " must be https";
   return "";
+}
+
+/** The DER bytes of a PEM certificate (RFC 7468), or "" if it is not one. */
+export function derOf(pem: string): string {
+  const begin = "-----BEGIN CERTIFICATE-----";
+  const end = "-----END CERTIFICATE-----";
+  const b = pem.indexOf(begin);
+  const e = pem.indexOf(end);
+  if (b < 0 || e < b) return "";
+  const body = pem.substring(b + begin.length, e).replace(/[\s]+/g, "");
+  if (!body || !/^[A-Za-z0-9+\/]+=*$/.test(body)) return "";
+  try {
+    return atob(body);
+  } catch (err) {
+    return "";
+  }
 }
 
 function text(v: unknown): string {
@@ -116,9 +136,13 @@ export function readConfig(storage: StorageModule): BoardConfig {
   const w = stored.wifi && typeof stored.wifi === "object" ? stored.wifi : {};
   config.wifi.ssid = text(w.ssid);
   config.wifi.password = text(w.password);
-  config.ca = text(stored.ca);
+  const ca = text(stored.ca);
+  if (ca) {
+    config.ca = derOf(ca);
+    if (!config.ca) config.problem = "ca not a PEM certificate";
+  }
   const provider = readProvider(stored);
-  if (typeof provider === "string") config.problem = provider;
+  if (typeof provider === "string") config.problem = config.problem || provider;
   else config.provider = provider;
   if (!config.problem && !config.wifi.ssid) config.problem = "wifi.ssid missing";
   return config;

@@ -1,0 +1,1098 @@
+// Espruino's `require("http")` client (and the global `url`) over real sockets, as the ESP32
+// build of 2v29 behaves. The client is a transcription of libs/network/socketserver.c: one
+// "idle pass" per connection (push received data, send up to 536 bytes, recv up to 536
+// bytes, decide whether to close), then the queued callbacks, repeated while anything moves.
+//
+// Measured on the Linux build of 2v29 (/work/espruino-bin/espruino-esp32like, same socket
+// code as the ESP32 one) against raw Node servers on 127.0.0.1:
+// - Request bytes: `${method} ${path} HTTP/1.1\r\nUser-Agent: Espruino 2v29\r\nConnection:
+//   close\r\n`, then options.headers in their order and casing (`k: String(v)\r\n`), then
+//   `Host: host:port` (`Host: host` when port is 80 or unset) unless a header named host in
+//   any case was given, then `\r\n` and the body. No Content-Length is added; a missing
+//   method or path is sent as "undefined". With a `Transfer-Encoding: chunked` header (that
+//   exact name) every write is sent as a chunk (`%x\r\n…\r\n`) and end() adds `0\r\n\r\n`.
+// - Nothing is sent until the first write()/end(); that call connects. The connect is
+//   blocking on the device (lwIP), so a refused port throws from that call: the console
+//   shows "ERROR: Connect failed (err 111)" (Linux; lwIP's ECONNRESET 104 on the ESP32) and
+//   the call throws InternalError "Unable to create socket". A host name that does not
+//   resolve throws InternalError "Unable to locate host". http.request() itself only throws
+//   from bad arguments, and http.get() throws what end() throws.
+// - The response callback gets `res` (this = req) once the head is in. res.statusCode is a
+//   String ("200"), res.statusMessage and res.httpVersion ("1.1") too; res.headers keeps the
+//   server's casing, the first of duplicate names, and — as the parser reads every line of
+//   the first segment — also `key: value` lines of a body that came in the same segment.
+// - 'data' gets byte strings of at most 536 bytes (one recv), chunked bodies de-chunked.
+//   'end' then 'close'(hadError) end every response. A body without Content-Length ends at
+//   the first pass that finds no new data (the rest is lost). Content-Length larger than what
+//   came, then the server closes: 'end', close(false) — no error. Bytes beyond
+//   Content-Length in the same segment are delivered.
+// - Errors go to req only (res never gets 'error'), as {code, message}: server closed or
+//   reset before a full head: {-15, "no response"}. Over TLS, the server's close_notify read
+//   while the response is still open gives {-30848, "unknown error"} and close(true) — also
+//   after a complete body when it comes in the same pass (a race on the device).
+// - A server that never answers: nothing, ever (no timeout). There is no abort: httpCRq and
+//   httpCRs have no methods of their own; write()/end() after end() throw Error "This socket
+//   is closed". A firmware gives up on a request by ignoring its late events.
+// - HTTPS: TLS 1.2, no SNI, and the server certificate is never verified (mbedtls
+//   MBEDTLS_SSL_VERIFY_NONE in libs/network/network.c), `ca` or not. `ca` must be DER bytes
+//   (atob of the PEM body): a PEM string throws InternalError "HTTPS init failed!
+//   mbedtls_x509_crt_parse of 'ca': Invalid format"; a string of ≤100 characters is taken
+//   for a file name. A handshake that fails reports "Uncaught InternalError:
+//   mbedtls_ssl_handshake returned -0x…" and req gets 'error'.
+// - Callbacks run between timers, in the order the passes queue them.
+// On the ESP32 the network state is always "online" (jswrap_esp32_wifi_soft_init), so
+// "Not connected to the internet" never comes: without WiFi a host name fails to resolve and
+// an IP address has no route (lwIP EHOSTUNREACH, err 113).
+import { X509Certificate } from "node:crypto";
+import { isIPv4 } from "node:net";
+import { Worker } from "node:worker_threads";
+import { PowerOff, type Realm } from "./realm.ts";
+import { PowerCut } from "./storage.ts";
+
+/** net->chunkSize (network_esp32.c, network_linux.c): bytes per send and per recv. */
+const CHUNK = 536;
+/** jswrap_stream.h: what a stream keeps while nobody listens to 'data'. */
+const STREAM_MAX_BUFFER_SIZE = 512;
+const USER_AGENT = "Espruino 2v29";
+
+// libs/network/socketerrors.h
+const SOCKET_ERR_CLOSED = -1;
+const SOCKET_ERR_UNSENT_DATA = -8;
+const SOCKET_ERR_NO_RESP = -15;
+const SOCKET_ERRORS = [
+  "connection closed",
+  "out of memory",
+  "timeout",
+  "no route",
+  "busy",
+  "not found",
+  "max sockets",
+  "unsent data",
+  "connection reset",
+  "unknown error",
+  "no connection",
+  "bad argument",
+  "SSL handshake failed",
+  "invalid SSL data",
+  "no response",
+];
+function socketErrorString(code: number): string {
+  return SOCKET_ERRORS[-1 - (code < -SOCKET_ERRORS.length ? -10 : code)];
+}
+/** mbedtls_ssl_read's answer to the peer's close_notify alert (MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY). */
+const PEER_CLOSE_NOTIFY = -0x7880;
+/** errno the ESP32's lwIP gives a blocking connect(): refused (RST → ECONNRESET), no route, timeout. */
+const ERRNO = { refused: 104, noRoute: 113, timeout: 116 };
+
+/** One request, as the board's network log keeps it: method and URL only, never headers or bodies. */
+export interface NetLogEntry {
+  /** Board clock (ms since power-up) when the request went out (its first write or end). */
+  at: number;
+  method: string;
+  url: string;
+  /** The response's status, once its head came. */
+  status?: number;
+  /** Why it failed: the thrown message or the 'error' event's message. */
+  error?: string;
+  /** Board clock when it ended (closed, failed, or dropped). */
+  doneAt?: number;
+}
+
+/** What the network needs from the board. */
+export interface NetworkHost {
+  now(): number;
+  /** Runs a firmware callback as a task of its own (uncaught throws reported, then promise jobs). */
+  runTask(fn: () => void): void;
+  /** Runs the firmware's timers that are due now (the clock does not move). */
+  runDueTimers(): void;
+  print(line: string): void;
+  /** True while the station is connected to an access point that is there. */
+  online(): boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bytes
+
+/** A firmware value as the bytes Espruino sends (jsvAsString): characters above 0xFF as UTF-8. */
+function asByteString(v: unknown): string {
+  const s = String(v);
+  return /[^\x00-\xff]/.test(s) ? Buffer.from(s, "utf8").toString("latin1") : s;
+}
+
+/** jsvNewFromStringVar(s, start, len): a negative length (size_t) means "to the end". */
+function sub(s: string, start: number, len: number): string {
+  return len < 0 ? s.slice(start) : s.substr(start, len);
+}
+
+/** jsvGetInteger of a header value: a decimal number, else 0. */
+function integerOf(v: string | undefined): number {
+  if (v === undefined || !/^[\t\x0b\x0c \n\r]*[-+]?[0-9]+(\.[0-9]*)?[\t\x0b\x0c \n\r]*$/.test(v)) return 0;
+  return parseInt(v, 10);
+}
+
+/** jsvGetInteger of an option (port): numbers truncated, numeric strings parsed, else 0. */
+function integerOption(v: unknown): number {
+  if (typeof v === "number") return isFinite(v) ? Math.trunc(v) : 0;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  return typeof v === "string" ? integerOf(v) : 0;
+}
+
+const isWhitespace = (ch: string): boolean => ch === "\t" || ch === "\x0b" || ch === "\x0c" || ch === " " || ch === "\n" || ch === "\r";
+
+// ---------------------------------------------------------------------------------------------
+// url.parse (libs/network/jswrap_net.c, jswrap_url_parse)
+
+function hexNibble(ch: string | undefined): number {
+  return ch === undefined ? -1 : "0123456789abcdef".indexOf(ch.toLowerCase());
+}
+
+function parseQueryString(q: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let key = "";
+  let val = "";
+  let hadEquals = false;
+  const add = (): void => {
+    // jsvAddName adds a second child of the same name; a lookup finds the first
+    if (!Object.prototype.hasOwnProperty.call(out, key)) out[key] = val;
+  };
+  for (let i = 0; i < q.length; i++) {
+    let ch = q[i];
+    if (ch === "&") {
+      if (key || val) {
+        add();
+        key = val = "";
+        hadEquals = false;
+      }
+    } else if (!hadEquals && ch === "=") {
+      hadEquals = true;
+    } else {
+      if (ch === "%") {
+        const hi = hexNibble(q[++i]);
+        const lo = hexNibble(q[++i]);
+        ch = String.fromCharCode(hi < 0 || lo < 0 ? 0xff : (hi << 4) | lo);
+      }
+      if (hadEquals) val += ch;
+      else key += ch;
+    }
+  }
+  if (key || val) add();
+  return out;
+}
+
+/** url.parse(urlStr, parseQuery) as plain data (keys in the device's order). */
+export function urlParse(url: string, parseQuery = false): Record<string, unknown> {
+  let slashes = 0;
+  let colons = 0;
+  let addrStart = -1;
+  let portStart = -1;
+  let pathStart = -1;
+  let searchStart = -1;
+  let portNumber = 0;
+  for (let i = 0; i < url.length; i++) {
+    const ch = url[i];
+    if (ch === "/") {
+      slashes++;
+      if (pathStart < 0) pathStart = i;
+      if (colons === 1 && slashes === 2 && addrStart < 0) {
+        addrStart = i;
+        pathStart = -1;
+        searchStart = -1;
+      }
+    }
+    if (ch === ":") {
+      colons++;
+      if (addrStart >= 0 && pathStart < 0) portStart = i;
+    }
+    if (portStart >= 0 && i > portStart && pathStart < 0 && ch >= "0" && ch <= "9") portNumber = portNumber * 10 + (ch.charCodeAt(0) - 48);
+    if (ch === "?" && pathStart >= 0) searchStart = i;
+  }
+  if (pathStart < 0) pathStart = url.length;
+  const addrEnd = portStart >= 0 ? portStart : pathStart;
+  const out: Record<string, unknown> = {};
+  if (addrStart > 0) out.protocol = url.substr(0, addrStart - 1);
+  out.method = "GET";
+  out.host = sub(url, addrStart + 1, addrEnd - (addrStart + 1));
+  out.path = url.slice(pathStart) || "/";
+  out.pathname = (searchStart >= 0 ? url.slice(pathStart, searchStart) : url.slice(pathStart)) || "/";
+  out.search = searchStart >= 0 ? url.slice(searchStart) : null;
+  out.port = portNumber <= 0 || portNumber > 65535 ? null : portNumber;
+  const query = searchStart >= 0 ? url.slice(searchStart + 1) : null;
+  out.query = parseQuery && query !== null ? parseQueryString(query) : query;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The response head (socketserver.c, httpParseHeaders, client side)
+
+export interface ResponseHead {
+  /** Name/value pairs in order, duplicates included. */
+  headers: [string, string][];
+  httpVersion: string;
+  statusCode: string;
+  statusMessage: string;
+  /** What follows the blank line. */
+  rest: string;
+}
+
+/**
+ * The head of `data` if its end ("\r\n\r\n") is there, else undefined. Like the device, every
+ * line of `data` with a colon becomes a header, body lines included, and bare "\n" line ends
+ * are not recognised.
+ */
+export function parseResponseHead(data: string): ResponseHead | undefined {
+  let newlineIdx = 0;
+  let headerEnd = -1;
+  for (let i = 0; i < data.length; i++) {
+    const ch = data[i];
+    if (ch === "\r") {
+      if (newlineIdx === 0) newlineIdx = 1;
+      else if (newlineIdx === 2) newlineIdx = 3;
+    } else if (ch === "\n") {
+      if (newlineIdx === 1) newlineIdx = 2;
+      else if (newlineIdx === 3) {
+        headerEnd = i + 1;
+        break;
+      }
+    } else newlineIdx = 0;
+  }
+  if (headerEnd < 0) return undefined;
+  const headers: [string, string][] = [];
+  let firstSpace = -1;
+  let secondSpace = -1;
+  let firstEOL = -1;
+  let lineNumber = 0;
+  let lastLineStart = 0;
+  let colonPos = 0;
+  let valueStart = 0;
+  for (let i = 0; i < data.length; i++) {
+    const ch = data[i];
+    if (ch === " " || ch === "\r") {
+      if (firstSpace < 0) firstSpace = i;
+      else if (secondSpace < 0) secondSpace = i;
+    }
+    if (ch === ":" && colonPos < 0) colonPos = i;
+    else if (colonPos > 0 && !valueStart && !isWhitespace(ch)) valueStart = i;
+    if (ch === "\r") {
+      if (firstEOL < 0) firstEOL = i;
+      if (lineNumber > 0 && colonPos > lastLineStart && valueStart > lastLineStart && lastLineStart < i) {
+        headers.push([data.slice(lastLineStart, colonPos), data.slice(valueStart, i)]);
+      }
+      lineNumber++;
+      colonPos = -1;
+      valueStart = 0;
+    }
+    if (ch === "\r" || ch === "\n") lastLineStart = i + 1;
+  }
+  return {
+    headers,
+    httpVersion: sub(data, 5, firstSpace - 5),
+    statusCode: sub(data, firstSpace + 1, secondSpace - (firstSpace + 1)),
+    statusMessage: sub(data, secondSpace + 1, firstEOL - (secondSpace + 1)),
+    rest: data.slice(headerEnd),
+  };
+}
+
+/** jsvObjectGetChildI: the first header of that name in any case. */
+function headerI(headers: [string, string][], name: string): string | undefined {
+  const n = name.toLowerCase();
+  for (const [k, v] of headers) if (k.toLowerCase() === n) return v;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sockets. The device's connect() blocks; Node's is asynchronous. The sockets live in a worker
+// thread, and the board's thread waits (Atomics.wait) for the TCP connect to succeed or fail,
+// so that a refused connection throws from write()/end() as on the device. The TCP handshake
+// is the kernel's: a server in the board's own thread accepts while that thread waits. Data
+// then flows as messages, read by the passes in the board's thread.
+
+type SocketEvent =
+  | { id: number; t: "data"; b: Uint8Array }
+  | { id: number; t: "secure" }
+  /** The TLS handshake failed: `code` is the mbedtls error the device reports. */
+  | { id: number; t: "tlsfail"; code: string }
+  /** End of the stream; `notify`: the peer's TLS close_notify came first. */
+  | { id: number; t: "end"; notify: boolean }
+  | { id: number; t: "gone" };
+
+const WORKER_SOURCE = String.raw`
+const { parentPort } = require("node:worker_threads");
+const net = require("node:net");
+const tls = require("node:tls");
+const { Duplex } = require("node:stream");
+const sockets = new Map();
+// connects the board stopped waiting for: closed as soon as they succeed
+const abandoned = new Set();
+const post = (m) => parentPort.postMessage(m);
+function bytes(b) { const u = new Uint8Array(b.length); u.set(b); return u; }
+// TLS over a Duplex that sees the raw records, to tell an alert (close_notify or fatal) from a
+// bare end of stream, and garbage from a handshake cut short.
+function overTls(id, raw) {
+  let alert = false, garbage = false, head = Buffer.alloc(0), left = 0;
+  const scanAll = (b) => {
+    // record headers may straddle chunks: walk byte by byte through headers, jump over bodies
+    let i = 0;
+    while (i < b.length) {
+      if (left > 0) { const n = Math.min(left, b.length - i); left -= n; i += n; continue; }
+      head = Buffer.concat([head, b.subarray(i, i + 1)]); i++;
+      if (head.length === 5) {
+        const type = head[0];
+        if (type < 20 || type > 23) garbage = true;
+        if (type === 21) alert = true;
+        left = head.readUInt16BE(3);
+        head = Buffer.alloc(0);
+      }
+    }
+  };
+  const pipe = new Duplex({
+    read() {},
+    write(chunk, enc, cb) { raw.write(chunk, cb); },
+    final(cb) { raw.end(); cb(); },
+    destroy(err, cb) { raw.destroy(); cb(err); },
+  });
+  raw.on("data", (b) => { scanAll(b); pipe.push(b); });
+  raw.on("end", () => pipe.push(null));
+  raw.on("error", () => pipe.destroy());
+  raw.on("close", () => { if (!pipe.destroyed) pipe.push(null); });
+  const s = tls.connect({ socket: pipe, servername: "", rejectUnauthorized: false, minVersion: "TLSv1.2", maxVersion: "TLSv1.2" });
+  let secure = false, ended = false;
+  s.on("secureConnect", () => { secure = true; post({ id, t: "secure" }); });
+  s.on("data", (b) => post({ id, t: "data", b: bytes(b) }));
+  const finish = () => {
+    if (ended) return; ended = true;
+    if (!secure) post({ id, t: "tlsfail", code: garbage ? "-0x7200" : alert ? "-0x7780" : "-0x1" });
+    else post({ id, t: "end", notify: alert });
+  };
+  s.on("end", finish);
+  s.on("error", finish);
+  s.on("close", () => { finish(); post({ id, t: "gone" }); });
+  return s;
+}
+parentPort.on("message", (m) => {
+  if (m.op === "connect") {
+    const flag = new Int32Array(m.flag);
+    let settled = false;
+    const settle = (v) => { if (settled) return; settled = true; Atomics.store(flag, 0, v); Atomics.notify(flag, 0); };
+    const raw = net.connect({ host: m.host, port: m.port });
+    raw.setNoDelay(true);
+    raw.once("connect", () => {
+      if (abandoned.delete(m.id)) { raw.destroy(); return; }
+      const s = m.tls ? overTls(m.id, raw) : raw;
+      sockets.set(m.id, s);
+      if (!m.tls) {
+        let ended = false;
+        const finish = () => { if (!ended) { ended = true; post({ id: m.id, t: "end", notify: false }); } };
+        raw.on("data", (b) => post({ id: m.id, t: "data", b: bytes(b) }));
+        raw.on("end", finish);
+        raw.on("error", finish);
+        raw.on("close", () => { finish(); post({ id: m.id, t: "gone" }); });
+      }
+      settle(1);
+    });
+    raw.once("error", (e) => { if (!settled) { settle(e && e.code === "ECONNREFUSED" ? 2 : 3); raw.destroy(); } });
+  } else if (m.op === "write") {
+    const s = sockets.get(m.id);
+    if (s && !s.destroyed) s.write(Buffer.from(m.b.buffer, m.b.byteOffset, m.b.byteLength));
+  } else if (m.op === "destroy") {
+    const s = sockets.get(m.id);
+    sockets.delete(m.id);
+    if (s) s.destroy();
+    else abandoned.add(m.id);
+  }
+});
+`;
+
+class SocketWorker {
+  private worker: Worker;
+  private handlers = new Map<number, (e: SocketEvent) => void>();
+  private nextId = 1;
+
+  constructor() {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true });
+    this.worker.unref();
+    this.worker.on("message", (e: SocketEvent) => {
+      const h = this.handlers.get(e.id);
+      if (h) h(e);
+      if (e.t === "gone") this.release(e.id);
+    });
+  }
+
+  /**
+   * A blocking TCP connect, as lwIP's: the socket's id, or the errno the ESP32 would report.
+   * `onEvent` then gets the socket's data and end.
+   */
+  connect(host: string, port: number, tls: boolean, onEvent: (e: SocketEvent) => void): { id: number } | { errno: number } {
+    const id = this.nextId++;
+    const flag = new SharedArrayBuffer(4);
+    this.handlers.set(id, onEvent);
+    this.worker.ref();
+    this.worker.postMessage({ op: "connect", id, host, port, tls, flag });
+    // the first connect also waits for the worker to start; a host that never answers costs
+    // this long (lwIP's own connect timeout is longer still)
+    const waited = Atomics.wait(new Int32Array(flag), 0, 0, 10000);
+    const result = Atomics.load(new Int32Array(flag), 0);
+    if (waited === "timed-out" || result !== 1) {
+      this.release(id);
+      if (waited === "timed-out") this.worker.postMessage({ op: "destroy", id });
+      return { errno: waited === "timed-out" ? ERRNO.timeout : result === 2 ? ERRNO.refused : ERRNO.noRoute };
+    }
+    return { id };
+  }
+
+  write(id: number, bytes: string): void {
+    this.worker.postMessage({ op: "write", id, b: Uint8Array.from(Buffer.from(bytes, "latin1")) });
+  }
+
+  destroy(id: number): void {
+    this.worker.postMessage({ op: "destroy", id });
+    this.release(id);
+  }
+
+  private release(id: number): void {
+    this.handlers.delete(id);
+    if (!this.handlers.size) this.worker.unref();
+  }
+}
+
+let sharedWorker: SocketWorker | undefined;
+function sockets(): SocketWorker {
+  return (sharedWorker = sharedWorker || new SocketWorker());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events on firmware objects: Espruino's `on`/`emit` with its stream special case for 'data'.
+
+type Listener = (...args: unknown[]) => unknown;
+
+class Emitters {
+  private table = new WeakMap<object, Map<string, Listener[]>>();
+
+  listeners(obj: object, event: string): Listener[] {
+    const m = this.table.get(obj);
+    return (m && m.get(event)) || [];
+  }
+
+  add(obj: object, event: string, fn: Listener): void {
+    let m = this.table.get(obj);
+    if (!m) this.table.set(obj, (m = new Map()));
+    m.set(event, this.listeners(obj, event).concat([fn]));
+  }
+
+  removeAll(obj: object): void {
+    this.table.delete(obj);
+  }
+
+  remove(obj: object, event: string, fn?: Listener): void {
+    const m = this.table.get(obj);
+    if (!m) return;
+    if (fn === undefined) m.delete(event);
+    else m.set(event, this.listeners(obj, event).filter((f) => f !== fn));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connections
+
+interface Conn {
+  req: object;
+  res: object;
+  realmGen: number;
+  tls: boolean;
+  entry: NetLogEntry;
+  /** Worker socket id, 0 before the connect. */
+  socket: number;
+  // httpCRq's hidden children
+  sendData: string | undefined;
+  chunked: boolean;
+  close: boolean;
+  closeNow: boolean;
+  receiveData: string;
+  // httpCRs's
+  hadHeaders: boolean;
+  receiveCount: number;
+  resChunked: boolean;
+  ended: boolean;
+  buffer: string | undefined;
+  // what the socket has delivered and not been read yet
+  inbound: string;
+  remote: "open" | "ended" | "notified";
+  tlsState: "handshake" | "secure" | "failed";
+  tlsFailure: string;
+  tlsReported: boolean;
+}
+
+interface QueuedEvent {
+  thisObj: object;
+  fns: Listener[];
+  args: unknown[];
+}
+
+/** The board's network: the http module it gives the firmware, and the log tests read. */
+export class Network {
+  readonly log: NetLogEntry[] = [];
+  /** Called when a request goes out. */
+  onRequest: (entry: NetLogEntry) => void = () => {};
+  /** Called when a request is over (doneAt set): answered, failed or dropped. */
+  onResponse: (entry: NetLogEntry) => void = () => {};
+  /**
+   * Names the board can resolve (its DNS), to IPv4 addresses. IP literals resolve as they
+   * are; any other name fails as an unknown host does on the device.
+   */
+  hosts: Record<string, string> = { localhost: "127.0.0.1" };
+  private conns: Conn[] = [];
+  private queue: QueuedEvent[] = [];
+  private emitters = new Emitters();
+  private gen = 0;
+  private scheduled = false;
+  private waiters: (() => void)[] = [];
+  /** Exceptions of this turn's callbacks (and of its passes: the TLS handshake). */
+  private uncaught: unknown[] = [];
+
+  constructor(private host: NetworkHost) {}
+
+  /** Requests that have gone out and are not over. */
+  get inFlight(): number {
+    return this.log.filter((e) => e.doneAt === undefined).length;
+  }
+
+  /** Resolves once no request is in flight (now, if none is). */
+  idle(): Promise<void> {
+    if (!this.inFlight) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** The board stops (reboot, power off): every socket goes, no callback of the old firmware runs again. */
+  reset(): void {
+    this.gen++;
+    for (const c of this.conns) this.drop(c, "board halted");
+    this.conns = [];
+    this.queue = [];
+    this.uncaught = [];
+  }
+
+  /** The access point went away: open connections go silent (lwIP would give up minutes later). */
+  linkLost(): void {
+    for (const c of this.conns) this.drop(c, "wifi dropped");
+    // the firmware's objects stay as they are: open, and never hear anything again
+    this.conns = [];
+  }
+
+  /** `require("http")` for a board's realm. */
+  module(realm: Realm): Record<string, unknown> {
+    const gen = this.gen;
+    const em = this.emitters;
+    const net = this;
+    const describe = (v: unknown): string =>
+      v === undefined ? "undefined" : v === null ? "null" : typeof v === "string" ? "String" : typeof v === "number" ? "Number" : typeof v === "function" ? "Function" : Array.isArray(v) ? "Array" : typeof v === "boolean" ? "Boolean" : "Object";
+    const common = {
+      on(this: object, event: unknown, fn: Listener): void {
+        const name = String(event);
+        em.add(this, name, fn);
+        // jswrap_object_on: data that came while nobody listened goes to the listeners now, later
+        const c = net.connOf(this);
+        if (name === "data" && c && c.res === this && c.buffer !== undefined) {
+          net.enqueue(c, this, "data", [c.buffer]);
+          c.buffer = undefined;
+          net.schedule();
+        }
+      },
+      addListener(this: object, event: unknown, fn: Listener): void {
+        common.on.call(this, event, fn);
+      },
+      // queued, as jsiQueueObjectCallbacks does: the listeners run after the caller's task
+      emit(this: object, event: unknown, ...args: unknown[]): void {
+        const c = net.connOf(this);
+        if (c) net.enqueue(c, this, String(event), args);
+        net.schedule();
+      },
+      removeListener(this: object, event: unknown, fn: Listener): void {
+        em.remove(this, String(event), fn);
+      },
+      removeAllListeners(this: object, event?: unknown): void {
+        if (event === undefined) em.removeAll(this);
+        else em.remove(this, String(event));
+      },
+    };
+    const reqProto = realm.object(
+      Object.assign({}, common, {
+        write(this: object, data: unknown): boolean {
+          net.write(this, data);
+          return false;
+        },
+        end(this: object, data?: unknown): void {
+          if (data !== undefined) net.write(this, data);
+          net.end(this);
+        },
+      }),
+    );
+    const resProto = realm.object(
+      Object.assign({}, common, {
+        available(this: object): number {
+          const c = net.connOf(this);
+          return c && c.buffer !== undefined ? c.buffer.length : 0;
+        },
+        read(this: object, chars?: unknown): string | undefined {
+          const c = net.connOf(this);
+          if (!c || c.buffer === undefined) return undefined;
+          const n = integerOption(chars);
+          const out = n > 0 ? c.buffer.slice(0, n) : c.buffer;
+          c.buffer = n > 0 && n < c.buffer.length ? c.buffer.slice(n) : undefined;
+          return out;
+        },
+      }),
+    );
+    const create = (realm.global.Object as ObjectConstructor).create;
+    const request = (options: unknown, callback: unknown): object | undefined => {
+      let opts = options;
+      if (typeof opts === "string") opts = realm.fromHost(urlParse(opts));
+      if (typeof opts !== "object" || opts === null) {
+        net.host.print("ERROR: Expecting Options to be an Object but it was " + describe(opts));
+        return undefined;
+      }
+      if (callback !== undefined && typeof callback !== "function") {
+        net.host.print("ERROR: Expecting Callback Function but got " + describe(callback));
+        return undefined;
+      }
+      const req = create(reqProto) as object;
+      const res = create(resProto) as object;
+      if (typeof callback === "function") em.add(req, "connect", callback as Listener);
+      const o = opts as Record<string, unknown>;
+      const c: Conn = {
+        req,
+        res,
+        realmGen: gen,
+        tls: o.protocol === "https:",
+        entry: { at: 0, method: "", url: "" },
+        socket: 0,
+        sendData: undefined,
+        chunked: false,
+        close: false,
+        closeNow: false,
+        receiveData: "",
+        hadHeaders: false,
+        receiveCount: 0,
+        resChunked: false,
+        ended: false,
+        buffer: undefined,
+        inbound: "",
+        remote: "open",
+        tlsState: "handshake",
+        tlsFailure: "",
+        tlsReported: false,
+      };
+      net.pending.set(req, { conn: c, options: o, realm });
+      net.byObject.set(req, c);
+      net.byObject.set(res, c);
+      return req;
+    };
+    return realm.library({
+      request,
+      get(options: unknown, callback: unknown): object | undefined {
+        if (typeof options === "object" && options !== null) (options as Record<string, unknown>).method = "GET";
+        const req = request(options, callback);
+        if (req) net.end(req);
+        return req;
+      },
+    });
+  }
+
+  /**
+   * The device's global `url` (libs/network/jswrap_net.c). Not put on the board yet: the
+   * dialect gate's GLOBALS (dialect/espruino.mjs) does not list "url".
+   */
+  urlGlobal(realm: Realm): Record<string, unknown> {
+    return realm.library({
+      parse: (u: unknown, parseQuery?: unknown): unknown => (typeof u === "string" ? realm.fromHost(urlParse(u, !!parseQuery)) : undefined),
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private byObject = new WeakMap<object, Conn>();
+  private pending = new WeakMap<object, { conn: Conn; options: Record<string, unknown>; realm: Realm }>();
+
+  private connOf(obj: object): Conn | undefined {
+    return this.byObject.get(obj);
+  }
+
+  /** clientRequestWrite: the head on the first call, then the data; connects on the first call. */
+  private write(req: object, data: unknown): void {
+    const p = this.pending.get(req);
+    if (!p) return;
+    const { conn: c, options: o, realm } = p;
+    if (c.close || c.closeNow) throw new realm.Error("This socket is closed");
+    if (c.sendData === undefined) {
+      let head = "";
+      if (!c.socket) {
+        head = String(o.method) + " " + String(o.path) + " HTTP/1.1\r\nUser-Agent: " + USER_AGENT + "\r\nConnection: close\r\n";
+        const headers = o.headers;
+        let hasHost = false;
+        if (typeof headers === "object" && headers !== null) {
+          const h = headers as Record<string, unknown>;
+          for (const k of Object.keys(h)) {
+            if (k.toLowerCase() === "host") hasHost = true;
+            head += asByteString(k) + ": " + asByteString(h[k]) + "\r\n";
+          }
+          // the exact name, any case of value (compareTransferEncodingAndUnlock)
+          if (typeof h["Transfer-Encoding"] === "string" && (h["Transfer-Encoding"] as string).toLowerCase() === "chunked") c.chunked = true;
+        }
+        if (!hasHost) {
+          const port = integerOption(o.port);
+          head += "Host: " + String(o.host) + (port > 0 && port !== 80 ? ":" + port : "") + "\r\n";
+        }
+        head += "\r\n";
+      }
+      c.sendData = head;
+    }
+    if (data !== undefined && data !== null) {
+      const s = asByteString(data);
+      c.sendData += c.chunked ? s.length.toString(16) + "\r\n" + s + "\r\n" : s;
+    }
+    if (!c.socket) this.connect(c, o, realm);
+    this.schedule();
+  }
+
+  /** clientRequestEnd */
+  private end(req: object): void {
+    const p = this.pending.get(req);
+    if (!p) return;
+    this.write(req, p.conn.chunked ? "" : undefined);
+    p.conn.close = true;
+  }
+
+  /** clientRequestConnect: resolve, then the blocking connect; failures throw as the device's do. */
+  private connect(c: Conn, o: Record<string, unknown>, realm: Realm): void {
+    let port = integerOption(o.port);
+    if (port === 0) port = c.tls ? 443 : 80;
+    const hostName = o.host;
+    c.entry = {
+      at: this.host.now(),
+      method: String(o.method),
+      url: (c.tls ? "https://" : "http://") + String(hostName === undefined ? "127.0.0.1" : hostName) + ":" + port + String(o.path),
+    };
+    this.log.push(c.entry);
+    this.onRequest(c.entry);
+    const fail = (err: Error): never => {
+      c.closeNow = true;
+      this.finish(c, err.message);
+      throw err;
+    };
+    let address: string | undefined;
+    if (hostName === undefined) address = "127.0.0.1";
+    else {
+      const name = String(hostName).slice(0, 127);
+      address = isIPv4(name) ? name : this.host.online() ? this.hosts[name] : undefined;
+    }
+    if (!address) fail(new realm.InternalError("Unable to locate host"));
+    // ssl_newSocketData loads `ca` right after the TCP connect; checked first here, so a bad
+    // certificate costs no connection (the device leaves one open)
+    if (c.tls) {
+      const problem = certificateProblem(o.ca, realm);
+      if (problem) {
+        if (problem.warning) this.host.print(problem.warning);
+        fail(problem.error);
+      }
+    }
+    const connected = this.host.online()
+      ? sockets().connect(address as string, port, c.tls, (e) => this.onSocket(c, e))
+      : { errno: ERRNO.noRoute };
+    if ("errno" in connected) {
+      this.host.print("ERROR: Connect failed (err " + connected.errno + ")");
+      fail(new realm.InternalError("Unable to create socket"));
+      return;
+    }
+    c.socket = connected.id;
+    if (!c.tls) c.tlsState = "secure";
+    this.conns.push(c);
+  }
+
+  private onSocket(c: Conn, e: SocketEvent): void {
+    if (e.t === "data") c.inbound += Buffer.from(e.b.buffer, e.b.byteOffset, e.b.byteLength).toString("latin1");
+    else if (e.t === "secure") c.tlsState = "secure";
+    else if (e.t === "tlsfail") {
+      c.tlsState = "failed";
+      c.tlsFailure = e.code;
+    } else if (e.t === "end") c.remote = e.notify ? "notified" : "ended";
+    else return;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.runIdle();
+    });
+  }
+
+  /**
+   * One turn of Espruino's idle loop (jsiIdle) for the network: timers that are due, one
+   * pass over every connection, then the queued callbacks; the next turn is a macrotask of
+   * its own, so the host's I/O and the board's real-time clock interleave as on the device.
+   * Uncaught exceptions are reported once per turn, the last one (jsiCheckErrors).
+   */
+  private runIdle(): void {
+    const gen = this.gen;
+    this.host.runDueTimers();
+    if (this.gen !== gen) return;
+    let moved = false;
+    for (const c of this.conns.slice()) {
+      if (this.gen !== gen) return;
+      if (this.pass(c)) moved = true;
+    }
+    if (this.queue.length) moved = true;
+    while (this.queue.length && this.gen === gen) {
+      const ev = this.queue.shift() as QueuedEvent;
+      for (const fn of ev.fns) if (this.gen === gen) this.task(() => fn.apply(ev.thisObj, ev.args));
+    }
+    if (this.gen !== gen) return;
+    if (this.uncaught.length) {
+      const last = this.uncaught[this.uncaught.length - 1];
+      this.uncaught = [];
+      this.host.runTask(() => {
+        throw last;
+      });
+    }
+    if (moved && this.gen === gen) this.schedule();
+  }
+
+  /** A firmware callback; its exception is kept for the end of the turn (power loss stops at once). */
+  private task(fn: () => void): void {
+    this.host.runTask(() => {
+      try {
+        fn();
+      } catch (err) {
+        if (err instanceof PowerOff || err instanceof PowerCut) throw err;
+        this.uncaught.push(err);
+      }
+    });
+  }
+
+  /** jsiQueueObjectCallbacks: the listeners there are now, run after this pass. */
+  private enqueue(c: Conn, obj: object, event: string, args: unknown[]): void {
+    if (c.realmGen !== this.gen) return;
+    const fns = this.emitters.listeners(obj, event);
+    if (fns.length) this.queue.push({ thisObj: obj, fns, args });
+  }
+
+  /** netSend: bytes taken, 0 while the TLS handshake runs, -1 when the socket is gone. */
+  private netSend(c: Conn, bytes: string): number {
+    if (c.tlsState === "failed") return this.tlsFailed(c);
+    if (c.tlsState === "handshake") return 0;
+    sockets().write(c.socket, bytes);
+    return bytes.length;
+  }
+
+  /** netRecv: up to 536 bytes, 0 when none has come, below 0 when the socket is over. */
+  private netRecv(c: Conn): number | string {
+    if (c.tlsState === "failed") {
+      const r = this.tlsFailed(c);
+      // after an alert mbedtls wants more; after garbage or a cut it fails again
+      return c.tlsFailure === "-0x7780" ? 0 : r;
+    }
+    if (c.inbound) {
+      const got = c.inbound.slice(0, CHUNK);
+      c.inbound = c.inbound.slice(CHUNK);
+      return got;
+    }
+    if (c.remote === "notified") return PEER_CLOSE_NOTIFY;
+    if (c.remote === "ended") return SOCKET_ERR_CLOSED;
+    return 0;
+  }
+
+  /** ssl_getSocketData raises the handshake's error (reported as uncaught) and fails the call. */
+  private tlsFailed(c: Conn): number {
+    if (!c.tlsReported) {
+      c.tlsReported = true;
+      const p = this.pending.get(c.req);
+      if (p) {
+        const err = new p.realm.InternalError("mbedtls_ssl_handshake returned " + c.tlsFailure);
+        this.uncaught.push(err);
+      }
+    }
+    return -1;
+  }
+
+  /** One pass of socketClientConnectionsIdle for this connection; true when anything changed. */
+  private pass(c: Conn): boolean {
+    if (c.realmGen !== this.gen) return false;
+    const before = [c.sendData, c.receiveData, c.inbound.length, c.hadHeaders, c.ended, c.buffer, this.queue.length, c.remote].join("\u0000");
+    let error = 0;
+    let closeNow = c.closeNow;
+    const hadHeaders = c.hadHeaders;
+    let receiveData = c.receiveData;
+    if (c.socket) {
+      // written back here, unlike the device, which pushes it again on every pass with no new data
+      if (hadHeaders) receiveData = c.receiveData = this.pushReceiveData(c, receiveData, false);
+      if (!closeNow) {
+        if (c.sendData) {
+          const num = this.netSend(c, c.sendData.slice(0, CHUNK));
+          if (num < 0) {
+            closeNow = true;
+            error = num;
+          } else if (num > 0) {
+            c.sendData = c.sendData.slice(num);
+            // socketSendData: all sent, and no close wanted: 'drain'
+            if (!c.sendData && !c.close) this.enqueue(c, c.req, "drain", [c.req]);
+          }
+        } else {
+          if (c.close) closeNow = true;
+          if (c.receiveCount > 0 || !hadHeaders) closeNow = false;
+          else if (!c.ended) {
+            c.ended = true;
+            this.enqueue(c, c.res, "end", []);
+          }
+        }
+        const got = this.netRecv(c);
+        if (typeof got === "number" && got < 0) {
+          closeNow = true;
+          if (got === SOCKET_ERR_CLOSED) {
+            if (c.receiveCount > 0 || !hadHeaders) error = hadHeaders ? got : SOCKET_ERR_NO_RESP;
+          } else error = got;
+        } else if (typeof got === "string") {
+          receiveData = this.received(c, receiveData + got);
+          c.receiveData = receiveData;
+        }
+      }
+    }
+    if (closeNow) {
+      receiveData = this.pushReceiveData(c, receiveData, true);
+      if (!receiveData) {
+        if (c.sendData && error === SOCKET_ERR_CLOSED) error = SOCKET_ERR_UNSENT_DATA;
+        this.conns = this.conns.filter((x) => x !== c);
+        c.close = true;
+        if (c.socket) sockets().destroy(c.socket);
+        // fireErrorEvent: only the request hears it; a plain close is no error
+        const hadError = error < 0 && error !== SOCKET_ERR_CLOSED;
+        if (hadError) {
+          const p = this.pending.get(c.req);
+          if (p) this.enqueue(c, c.req, "error", [p.realm.fromHost({ code: error, message: socketErrorString(error) })]);
+        }
+        if (!c.ended) {
+          c.ended = true;
+          this.enqueue(c, c.res, "end", []);
+        }
+        this.enqueue(c, c.res, "close", [hadError]);
+        this.finish(c, hadError ? socketErrorString(error) : undefined);
+        return true;
+      }
+      c.receiveData = receiveData;
+    }
+    const after = [c.sendData, c.receiveData, c.inbound.length, c.hadHeaders, c.ended, c.buffer, this.queue.length, c.remote].join("\u0000");
+    return before !== after;
+  }
+
+  /** socketReceived: the head first (then the response callback), then the body. */
+  private received(c: Conn, data: string): string {
+    let rd = data;
+    if (!c.hadHeaders) {
+      const head = parseResponseHead(rd);
+      if (head) {
+        const p = this.pending.get(c.req);
+        const headers: Record<string, string> = {};
+        for (const [k, v] of head.headers) if (!Object.prototype.hasOwnProperty.call(headers, k)) headers[k] = v;
+        const te = headerI(head.headers, "Transfer-Encoding");
+        if (te !== undefined && te.toLowerCase() === "chunked") {
+          c.resChunked = true;
+          c.receiveCount = 1;
+        } else c.receiveCount = integerOf(headerI(head.headers, "Content-Length"));
+        const res = c.res as Record<string, unknown>;
+        res.headers = p ? p.realm.fromHost(headers) : headers;
+        res.httpVersion = head.httpVersion;
+        res.statusCode = head.statusCode;
+        res.statusMessage = head.statusMessage;
+        c.hadHeaders = true;
+        c.entry.status = parseInt(head.statusCode, 10);
+        rd = head.rest;
+        this.enqueue(c, c.req, "connect", [c.res]);
+      }
+    }
+    if (!c.hadHeaders) return rd;
+    return this.pushReceiveData(c, rd, false);
+  }
+
+  /** socketPushReceiveData: de-chunk, count, hand to 'data' (or the stream buffer); what is left. */
+  private pushReceiveData(c: Conn, data: string, force: boolean): string {
+    let rd = data;
+    if (!rd) return rd;
+    let nextChunk = "";
+    let partialChunk = "";
+    if (c.resChunked) {
+      const len = rd.length;
+      if (len < 5) return rd;
+      let startIdx = rd.indexOf("\r\n");
+      const chunkLen = parseInt(rd, 16) || 0;
+      c.receiveCount = chunkLen ? 1 : 0;
+      if (!chunkLen) return "";
+      startIdx += 2;
+      const nextIdx = startIdx + chunkLen + 2;
+      if (nextIdx < len) nextChunk = rd.slice(nextIdx);
+      else if (nextIdx > len) {
+        if (nextIdx - len < 3) return rd; // only the CRLF is missing: wait
+        partialChunk = (nextIdx - len - 2).toString(16) + "\r\n";
+      }
+      rd = rd.substr(startIdx, chunkLen);
+    } else {
+      c.receiveCount -= rd.length;
+    }
+    if (rd && !this.pushData(c, rd, force)) return rd;
+    rd = nextChunk || partialChunk;
+    if (nextChunk) rd = this.pushReceiveData(c, rd, force);
+    return rd;
+  }
+
+  /** jswrap_stream_pushData: to the 'data' listeners now, or into the buffer (512 bytes). */
+  private pushData(c: Conn, data: string, force: boolean): boolean {
+    const fns = this.emitters.listeners(c.res, "data");
+    if (fns.length) {
+      const gen = this.gen;
+      for (const fn of fns) if (this.gen === gen && c.realmGen === gen) this.task(() => fn.call(c.res, data));
+      return true;
+    }
+    if (c.buffer === undefined) {
+      c.buffer = data;
+      return true;
+    }
+    const ok = c.buffer.length + data.length <= STREAM_MAX_BUFFER_SIZE;
+    if ((ok || force) && c.buffer.length < STREAM_MAX_BUFFER_SIZE) c.buffer += data.slice(0, STREAM_MAX_BUFFER_SIZE - c.buffer.length);
+    return ok;
+  }
+
+  /** Ends a connection in the simulator only: the socket goes, the firmware hears nothing. */
+  private drop(c: Conn, why: string): void {
+    if (c.socket) sockets().destroy(c.socket);
+    this.finish(c, why);
+  }
+
+  private finish(c: Conn, error: string | undefined): void {
+    if (c.entry.doneAt !== undefined || !c.entry.url) return;
+    if (error !== undefined) c.entry.error = error;
+    c.entry.doneAt = this.host.now();
+    this.onResponse(c.entry);
+    if (!this.inFlight) for (const w of this.waiters.splice(0)) w();
+  }
+}
+
+/** What ssl_load_cacert makes of `ca`: nothing wrong, or the warning and error the device gives. */
+function certificateProblem(ca: unknown, realm: Realm): { warning?: string; error: Error } | undefined {
+  if (ca === undefined) return undefined;
+  let value: unknown = ca;
+  if (typeof value === "function") value = (value as () => unknown)();
+  const text = asByteString(value);
+  // decode_certificate_var: a short string names a file (USE_FILESYSTEM, on the ESP32 too)
+  if (typeof ca === "string" && ca.length <= 100) {
+    return { warning: 'WARNING: File "' + ca + '" not found', error: new realm.Error("Could not open file : UNKNOWN") };
+  }
+  const der = Buffer.from(text, "latin1");
+  try {
+    new X509Certificate(der);
+    if (der[0] === 0x30) return undefined;
+  } catch {
+    // below
+  }
+  // mbedtls_x509_crt_parse_der: not a SEQUENCE at all (a PEM text) is "Invalid format"; a
+  // broken SEQUENCE is reported by its code
+  const code = der[0] === 0x30 ? "-0x21e2" : "Invalid format";
+  return { error: new realm.InternalError("HTTPS init failed! mbedtls_x509_crt_parse of 'ca': " + code) };
+}

@@ -1,0 +1,119 @@
+// Driving the simulated device through a pairing over real loopback HTTP on the board's own
+// clock: timers run in order, and between them the test waits (in real time) until every
+// request the firmware made has been answered, or is being held by the mock on purpose.
+import { CONFIG_FILE } from "../../firmware/store/config.ts";
+import { Board } from "../../host-sim/board.ts";
+import { startMockProviders, type MockOptions, type MockProviders, type ProviderKind } from "../../host-sim/providers/index.ts";
+import { Flash } from "../../host-sim/storage.ts";
+import { mockConfig, SIM_NETWORK } from "../../host-sim/cli.ts";
+import { firmwareBundle } from "./firmware.ts";
+
+export interface ScreenLine {
+  at: number;
+  screen: string;
+  texts: string[];
+}
+
+export interface Device {
+  board: Board;
+  mock: MockProviders;
+  kind: ProviderKind;
+  /** Screens the firmware told its console, with the board time (ms) of each. */
+  screens: ScreenLine[];
+  /** Requests as the board made them: board time (ms), method, URL, status. */
+  requests(): { at: number; method: string; url: string; status: number | undefined; error?: string }[];
+  /** Runs the board's clock `ms` on, HTTP settled between timers. */
+  run(ms: number): Promise<void>;
+  /** Runs until the firmware shows `screen` (at most `limitMs` of board time); returns it. */
+  until(screen: string, limitMs?: number): Promise<ScreenLine>;
+  /** The screen shown now. */
+  current(): ScreenLine | undefined;
+  close(): Promise<void>;
+}
+
+/** Waits (real time) until no request of the board is open, except the ones the server holds on purpose. */
+export async function settle(board: Board, mock: { held(): number }): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    if (board.net.inFlight <= mock.held()) {
+      // a reply that just ended may queue more board work: one more turn of Node's loop
+      await new Promise((r) => setImmediate(r));
+      if (board.net.inFlight <= mock.held()) return;
+    }
+    if (Date.now() - started > 10000) throw new Error(`HTTP did not settle: ${board.net.inFlight} in flight, ${mock.held()} held`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+export interface DeviceOptions {
+  kind: ProviderKind;
+  mock?: MockProviders;
+  mockOptions?: MockOptions;
+  /** extra config fields over the mock's */
+  config?: Record<string, unknown>;
+  flash?: Flash;
+}
+
+/** A board configured for a mock provider (started here unless given), booted. */
+export async function startDevice(o: DeviceOptions): Promise<Device> {
+  const board = new Board({ flash: o.flash });
+  const mock = o.mock || (await startMockProviders(Object.assign({ now: () => board.clock.now }, o.mockOptions)));
+  const config = Object.assign(mockConfig(o.kind, mock.base(o.kind)), o.config || {});
+  const device = await bootDevice(board, config, mock, !o.flash);
+  device.kind = o.kind;
+  const close = device.close;
+  device.close = async () => {
+    await close();
+    if (!o.mock) await mock.close();
+  };
+  return device;
+}
+
+/** Boots `board` with `config` written to its flash (unless keepFlash), WiFi up; `server.held()` as for settle(). */
+export async function bootDevice(board: Board, config: Record<string, unknown>, server: { held(): number }, writeConfig = true): Promise<Device> {
+  const mock = server as MockProviders;
+  if (writeConfig) board.flash.set(CONFIG_FILE, JSON.stringify(config));
+  board.wifi.networks[SIM_NETWORK.ssid] = SIM_NETWORK.password;
+  const screens: ScreenLine[] = [];
+  board.console.onLine = (line) => {
+    if (!line.startsWith('{"screen"')) return;
+    const s = JSON.parse(line) as { screen: string; texts: string[] };
+    screens.push({ at: board.clock.now, screen: s.screen, texts: s.texts });
+  };
+  board.boot(await firmwareBundle());
+  const device: Device = {
+    board,
+    mock,
+    kind: "simkl",
+    screens,
+    requests: () => board.net.log.map((e) => ({ at: e.at, method: e.method, url: e.url, status: e.status, error: e.error })),
+    async run(ms: number) {
+      const end = board.clock.now + ms;
+      for (;;) {
+        await settle(board, mock);
+        const due = board.clock.nextDue();
+        if (due === undefined || due > end) break;
+        board.advance(Math.max(0, due - board.clock.now));
+      }
+      board.advance(end - board.clock.now);
+      await settle(board, mock);
+    },
+    async until(screen: string, limitMs = 3600000) {
+      const from = screens.length;
+      const end = board.clock.now + limitMs;
+      for (;;) {
+        await settle(board, mock);
+        const hit = screens.slice(from).find((s) => s.screen === screen);
+        if (hit) return hit;
+        const due = board.clock.nextDue();
+        if (due === undefined || due > end) throw new Error(`no "${screen}" screen; screens: ${screens.map((s) => s.screen).join(", ")}`);
+        board.advance(Math.max(0, due - board.clock.now));
+      }
+    },
+    current: () => screens[screens.length - 1],
+    async close() {
+      board.powerOff();
+    },
+  };
+  return device;
+}
