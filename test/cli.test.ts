@@ -1,11 +1,12 @@
 // `npm start`'s simulator: boots the bundle in real time and draws the panel in the terminal.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { configurePanel, parseArgs } from "../host-sim/cli.ts";
 import { Flash } from "../host-sim/storage.ts";
+import { startMockProviders } from "../host-sim/providers/index.ts";
 import { ROOT, firmwareBundle } from "./support/firmware.ts";
 
 const TSX = join(ROOT, "node_modules/.bin/tsx");
@@ -69,4 +70,73 @@ describe("simulator CLI", () => {
     expect(() => parseArgs(["--flash"])).toThrow(/--flash needs a value/);
     expect(parseArgs(["--height", "32"]).height).toBe(32);
   });
+});
+
+/** The CLI run to its end, asynchronously; `onLine` sees each stdout line as it comes. */
+function runCliAsync(args: string[], onLine: (line: string) => void): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(TSX, ["host-sim/cli.ts", "--bundle", bundleFile, ...args], { cwd: ROOT });
+    let stdout = "";
+    let stderr = "";
+    let rest = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      stdout += chunk;
+      rest += chunk;
+      const lines = rest.split("\n");
+      rest = lines.pop()!;
+      lines.forEach(onLine);
+    });
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("exit", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe("headless mode", () => {
+  it("by default pairs with the built-in mock Simkl: one JSON object a line, and exits on the state asked for", async () => {
+    const run = await runCliAsync(["--headless", "--exit-on", "code", "--timeout", "20"], () => {});
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines[0].approve).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/simkl\/pin$/);
+    expect(lines.filter((l) => l.screen).map((l) => l.screen)).toEqual(["splash", "wifi", "requesting", "code"]);
+    const start = lines.find((l) => l.http);
+    expect(start).toMatchObject({ http: "GET", status: 200 });
+    expect(start.url).toMatch(/\/simkl\/oauth\/pin\?client_id=codepair-sim&app-name=codepair&app-version=/);
+    expect(lines.find((l) => l.screen === "code").texts[0]).toMatch(/^[A-Z0-9]{5}$/);
+  }, 30000);
+
+  it("--config: the device config's endpoints; approved from outside; storage writes by name; no secret in the output", async () => {
+    const mock = await startMockProviders({ interval: 1 });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "codepair-cli-"));
+      const file = join(dir, "device.json");
+      const config = { wifi: { ssid: "home", password: "wifi-secret-password" }, provider: "auth0", clientId: "cid", base: mock.base("auth0"), audience: "https://api" };
+      writeFileSync(file, JSON.stringify(config));
+      const run = await runCliAsync(["--headless", "--config", file, "--exit-on", "paired", "--timeout", "25"], (line) => {
+        const o = JSON.parse(line);
+        if (o.screen === "code") mock.provider("auth0").approve(o.texts[0], { who: "Headless Person" });
+      });
+      expect(run.status).toBe(0);
+      const lines = run.stdout.trim().split("\n").map((l) => JSON.parse(l));
+      expect(lines.filter((l) => l.screen).map((l) => l.screen)).toEqual(["splash", "wifi", "requesting", "code", "approved", "paired"]);
+      expect(lines[lines.length - 1]).toMatchObject({ screen: "paired", texts: ["Headless Person"] });
+      // the token as soon as it came, then the record again with the account's name
+      const write = expect.objectContaining({ storage: "write", file: "codepair.tok" });
+      expect(lines.filter((l) => l.storage)).toEqual([write, write]);
+      expect(Object.keys(lines.find((l) => l.storage)).sort()).toEqual(["file", "storage", "t"]);
+      const http = lines.filter((l) => l.http).map((l) => [l.http, l.url.replace(mock.base("auth0"), ""), l.status]);
+      expect(http[0]).toEqual(["POST", "/oauth/device/code", 200]);
+      expect(http[http.length - 1]).toEqual(["GET", "/userinfo", 200]);
+      expect(http.slice(1, -1).every((h) => h[1] === "/oauth/token")).toBe(true);
+      const secrets = ["wifi-secret-password", ...mock.provider("auth0").tokens().map((t) => t.value), ...mock.provider("auth0").codes().map((c) => c.deviceCode)];
+      for (const s of secrets) expect(run.stdout + run.stderr).not.toContain(s);
+    } finally {
+      await mock.close();
+    }
+  }, 40000);
+
+  it("exits with status 1 when the state waited for does not come in time", async () => {
+    const run = await runCliAsync(["--headless", "--exit-on", "paired", "--timeout", "4"], () => {});
+    expect(run.status).toBe(1);
+  }, 20000);
 });

@@ -195,3 +195,57 @@ describe("401 from the account's API", () => {
     expect(d.board.flash.get(TOKEN_FILE)).toBeUndefined();
   });
 });
+
+describe("damaged replies while polling (Auth0's shape)", () => {
+  it("429 with Retry-After: waits what the server asks, then back to the interval", async () => {
+    const d = (device = await startDevice({ kind: "auth0" }));
+    d.mock.provider("auth0").fault({ on: "poll", kind: "retry_after", status: 429, retryAfter: 30 });
+    await codeOnScreen(d);
+    await d.run(50000);
+    const polls = calls(d, POLL.auth0);
+    expect(polls[0].status).toBe(429);
+    expect(gaps(polls).slice(0, 3)).toEqual([30000, 5000, 5000]);
+  });
+
+  it("a truncated, a malformed and a 1 MB body: each is no answer (back off), and the code still pairs", async () => {
+    const d = (device = await startDevice({ kind: "auth0" }));
+    const p = d.mock.provider("auth0");
+    for (const kind of ["truncate", "malformed", "huge"] as const) p.fault({ on: "poll", kind });
+    const code = await codeOnScreen(d);
+    await d.run(5000 + 10000 + 20000 + 40000 + 1);
+    const polls = calls(d, POLL.auth0);
+    // 5 s, then 10, 20 and 40 s of back-off, then the interval again
+    expect(polls.map((x) => x.at - polls[0].at)).toEqual([0, 10000, 30000, 70000]);
+    expect(d.mock.requests.filter((r) => r.endpoint === "poll").map((r) => r.fault || r.outcome)).toEqual(["truncate", "malformed", "huge", "pending"]);
+    // the code stayed up, with a note while replies were bad
+    expect(d.screens.filter((s) => s.screen === "code").map((s) => s.texts[s.texts.length - 1])).toContain("Network trouble");
+    expect(d.current()!.screen).toBe("code");
+    p.approve(code);
+    await d.until("paired", 60000);
+    // the malformed reply's token was never used: the one the approval gave is the one kept
+    const issued = p.tokens().find((t) => t.type === "access" && !t.revoked)!;
+    expect(d.board.flash.get(TOKEN_FILE)).toContain(issued.value);
+    expect(d.board.uncaught).toEqual([]);
+  });
+
+  it("the device authorization request failing: a screen that says so, retries at 5, 10, 20 s, then the code", async () => {
+    const d = (device = await startDevice({ kind: "kinde" }));
+    const p = d.mock.provider("kinde");
+    p.fault({ on: "start", kind: "status", status: 502, times: 2 });
+    p.fault({ on: "start", kind: "drop" });
+    await d.until("offline");
+    expect(d.current()!.texts).toEqual(["Broken reply from the server"]);
+    await codeOnScreen(d);
+    const starts = calls(d, START.kinde);
+    expect(gaps(starts)).toEqual([5000, 10000, 20000]);
+  });
+});
+
+describe("config and provider errors", () => {
+  it("a provider that refuses the client: the error on screen, no retry until a press", async () => {
+    const d = (device = await startDevice({ kind: "simkl", config: { clientId: "" } }));
+    await d.until("setup", 10000);
+    expect(d.current()!.texts).toEqual(["clientId missing"]);
+    expect(d.requests()).toEqual([]);
+  });
+});

@@ -185,3 +185,14 @@ describe("config: the CA certificate", () => {
     expect(derOf("")).toBe("");
   });
 });
+
+describe("unknown errors", () => {
+  it("are waited out when the server is overloaded or says so, final otherwise", () => {
+    expect(readPoll(AUTH0, reply(429, '{"error":"too_many_requests"}', 30))).toMatchObject({ verdict: Verdict.Retry, wait: 30, error: "too_many_requests" });
+    expect(readPoll(AUTH0, reply(503, '{"error":"whatever"}'))).toMatchObject({ verdict: Verdict.Retry });
+    expect(readPoll(AUTH0, reply(400, '{"error":"temporarily_unavailable"}'))).toMatchObject({ verdict: Verdict.Retry });
+    expect(readStart(KINDE, reply(500, '{"error":"server_error"}'))).toMatchObject({ verdict: Verdict.Retry });
+    expect(readRefresh(reply(503, '{"error":"server_error"}'))).toMatchObject({ verdict: Verdict.Retry });
+    expect(readPoll(AUTH0, reply(400, '{"error":"invalid_client"}'))).toMatchObject({ verdict: Verdict.Failed, error: "invalid_client" });
+  });
+});

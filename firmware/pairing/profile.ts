@@ -151,9 +151,8 @@ export function readStart(provider: Provider, reply: HttpReply): Outcome {
     o.grant = grant;
     return o;
   }
-  if (error) return outcome(Verdict.Failed, error);
-  if (reply.status >= 200 && reply.status < 300) return outcome(Verdict.Failed, "bad reply");
-  return unknown(reply);
+  if (!error && reply.status >= 200 && reply.status < 300) return outcome(Verdict.Failed, "bad reply");
+  return refused(reply, error);
 }
 
 export function pollRequest(provider: Provider, grant: Grant): HttpRequest {
@@ -195,8 +194,22 @@ export function readPoll(provider: Provider, reply: HttpReply): Outcome {
     if (error === "expired_token") return outcome(Verdict.Expired, "");
     if (!error && str(m.access_token)) return approved(m);
   }
-  if (error) return outcome(Verdict.Failed, error);
-  return unknown(reply);
+  return refused(reply, error);
+}
+
+/**
+ * An error the profile does not know: from an overloaded server or a gateway (5xx, 429, or
+ * RFC 6749's server_error / temporarily_unavailable) it is trouble to wait out, else final.
+ */
+function refused(reply: HttpReply, error: string): Outcome {
+  if (!error) return unknown(reply);
+  const s = reply.status;
+  if (s >= 500 || s === 429 || error === "server_error" || error === "temporarily_unavailable") {
+    const o = outcome(Verdict.Retry, error);
+    o.wait = reply.retryAfter;
+    return o;
+  }
+  return outcome(Verdict.Failed, error);
 }
 
 /** RFC 6749 §6. Simkl issues no refresh tokens. */
@@ -215,8 +228,7 @@ export function readRefresh(reply: HttpReply): Outcome {
   if (!m) return unknown(reply);
   const error = str(m.error);
   if (!error && reply.status === 200 && str(m.access_token)) return approved(m);
-  if (error) return outcome(Verdict.Failed, error);
-  return unknown(reply);
+  return refused(reply, error);
 }
 
 export function accountRequest(provider: Provider, access: string): HttpRequest {
