@@ -765,10 +765,13 @@ export class Network {
     let port = integerOption(o.port);
     if (port === 0) port = c.tls ? 443 : 80;
     const hostName = o.host;
+    // the request-target as a server reads it from the request line: up to the first space
+    // (the path can carry more of the head, as the firmware's does to send its User-Agent first)
+    const target = String(o.path).split(" ")[0];
     c.entry = {
       at: this.host.now(),
       method: String(o.method),
-      url: (c.tls ? "https://" : "http://") + String(hostName === undefined ? "127.0.0.1" : hostName) + ":" + port + String(o.path),
+      url: (c.tls ? "https://" : "http://") + String(hostName === undefined ? "127.0.0.1" : hostName) + ":" + port + target,
     };
     this.log.push(c.entry);
     this.onRequest(c.entry);

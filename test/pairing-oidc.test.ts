@@ -36,7 +36,8 @@ describe("oidc-provider (RFC 8628, not written here)", () => {
     const d: Device = await bootDevice(board, config(), none);
     try {
       const from = server.requests.length;
-      const code = (await d.until("code")).texts[0];
+      const shown = await d.until("code");
+      const code = shown.texts[0];
       await d.run(11000);
       await server.approve(code, { account: "Alice Example" });
       const paired = await d.until("paired", 60000);
@@ -45,7 +46,8 @@ describe("oidc-provider (RFC 8628, not written here)", () => {
       // two pending polls before the approval, the third gave the tokens; none after
       expect(device.map((r) => r.status)).toEqual([400, 400, 200]);
       const polls = d.requests().filter((r) => r.url === server.tokenEndpoint);
-      expect(polls.map((p) => p.at - polls[0].at)).toEqual([0, 5000, 10000]);
+      // the first one interval after the code came (RFC 8628 §3.2's default of 5 s: it sends none)
+      expect(polls.map((p) => p.at - shown.at)).toEqual([5000, 10000, 15000]);
       await d.run(40000);
       expect(d.requests().filter((r) => r.url === server.tokenEndpoint).length).toBe(3);
       const stored = d.board.flash.get(TOKEN_FILE)!;

@@ -48,10 +48,10 @@ describe("URLs", () => {
   });
   it("knows loopback", () => {
     expect(["localhost", "127.0.0.1", "127.1.2.3", "[::1]"].every(isLoopback)).toBe(true);
-    expect(["128.0.0.1", "example.com", "localhost.example.com"].some(isLoopback)).toBe(false);
+    expect(["128.0.0.1", "example.com", "localhost.example.com", "127.evil.example", "127.0.0.1.nip.io"].some(isLoopback)).toBe(false);
   });
-  it("encodes forms", () => {
-    expect(formEncode({ a: "b c", "x&y": "1=2/é" })).toBe("a=b%20c&x%26y=1%3D2%2F%C3%A9");
+  it("encodes forms byte by byte (strings on the device are UTF-8 bytes)", () => {
+    expect(formEncode({ a: "b c", "x&y": "1=2/\xc3\xa9", u: "AZaz09-._~+" })).toBe("a=b%20c&x%26y=1%3D2%2F%C3%A9&u=AZaz09-._~%2B");
   });
 });
 
@@ -82,7 +82,9 @@ describe("requests", () => {
     expect(r.method).toBe("GET");
     expect(r.url).toMatch(/^https:\/\/api\.simkl\.com\/oauth\/pin\?client_id=cid&app-name=codepair&app-version=\d+\.\d+\.\d+$/);
     expect(pollRequest(SIMKL, { ...GRANT, userCode: "AB CD" }).url).toMatch(/\/oauth\/pin\/AB%20CD\?client_id=cid&/);
-    expect(accountRequest(SIMKL, "tok").headers).toEqual({ Authorization: "Bearer tok", "simkl-api-key": "cid" });
+    // Simkl documents POST for /users/settings; the app names itself there too
+    expect(accountRequest(SIMKL, "tok")).toMatchObject({ method: "POST", form: {}, headers: { Authorization: "Bearer tok", "simkl-api-key": "cid" } });
+    expect(accountRequest(SIMKL, "tok").url).toMatch(/\/users\/settings\?client_id=cid&app-name=codepair&app-version=/);
   });
   it("RFC 8628: forms to the device and token endpoints (§3.1, §3.4), refresh (RFC 6749 §6)", () => {
     expect(startRequest(AUTH0)).toMatchObject({ method: "POST", form: { client_id: "a1", scope: "openid profile offline_access", audience: "https://api.yotoplay.com" } });
@@ -107,7 +109,12 @@ describe("classifying replies", () => {
   it("start: errors fail, trouble retries", () => {
     expect(readStart(KINDE, reply(401, '{"error":"invalid_client"}'))).toMatchObject({ verdict: Verdict.Failed, error: "invalid_client" });
     expect(v(readStart(KINDE, reply(200, '{"user_code":"U"}')))).toBe(Verdict.Failed);
-    expect(readStart(KINDE, reply(503, "<html>"))).toMatchObject({ verdict: Verdict.Retry, error: "bad reply" });
+    expect(readStart(KINDE, reply(503, "<html>"))).toMatchObject({ verdict: Verdict.Retry, error: "HTTP 503" });
+    expect(readStart(KINDE, reply(200, '{"device_code":"d","user_'))).toMatchObject({ verdict: Verdict.Retry, error: "bad reply" });
+    // a captive portal's page: wait it out; a wrong endpoint's page or an empty 401: final
+    expect(readStart(KINDE, reply(200, "<html>"))).toMatchObject({ verdict: Verdict.Retry, error: "HTTP 200" });
+    expect(readStart(KINDE, reply(404, "<html>not found"))).toMatchObject({ verdict: Verdict.Failed, error: "HTTP 404" });
+    expect(readStart(KINDE, reply(401, ""))).toMatchObject({ verdict: Verdict.Failed, error: "HTTP 401" });
     expect(readStart(KINDE, reply(429, "{}", 30))).toMatchObject({ verdict: Verdict.Retry, wait: 30 });
     expect(readStart(KINDE, noReply("timeout"))).toMatchObject({ verdict: Verdict.Retry, error: "timeout" });
   });

@@ -1,54 +1,27 @@
 // The bundle on the real interpreter (when $ESPRUINO names one) pairs with the mock Simkl and
 // the mock Auth0 over real sockets on loopback: its http client, its JSON, its timers. The
-// Linux build has no WiFi: a stand-in module that reports "connected" is put in front.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// Linux build has no WiFi: a stand-in module that joins at once is put in front.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mockConfig } from "../host-sim/cli.ts";
 import { startMockProviders, type MockProviders, type ProviderKind } from "../host-sim/providers/index.ts";
-import { ESPRUINO } from "./support/espruino.ts";
+import { ESPRUINO, runLive } from "./support/espruino.ts";
 import { firmwareBundle } from "./support/firmware.ts";
-
-const WIFI = 'Modules.addCached("Wifi", "exports.connect=function(s,o,cb){setTimeout(function(){cb(null);},10);};exports.on=function(){};");\n';
 
 interface Run {
   lines: string[];
   screens: { screen: string; texts: string[] }[];
 }
 
-/** Runs the bundle with `config` until `stop` says so (or 30 s); `onScreen` sees each screen line. */
-function runDevice(code: string, config: object, onScreen: (s: { screen: string; texts: string[] }, run: Run) => boolean): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), "codepair-real-"));
-  const file = join(dir, "device.js");
-  writeFileSync(file, WIFI + `require("Storage").writeJSON("codepair.json", ${JSON.stringify(config)});\n` + code, "latin1");
-  const child = spawn(ESPRUINO!, [file], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
-  const run: Run = { lines: [], screens: [] };
-  return new Promise((resolve) => {
-    let rest = "";
-    const timer = setTimeout(() => child.kill(), 30000);
-    child.stdout.setEncoding("latin1");
-    child.stdout.on("data", (chunk: string) => {
-      rest += chunk;
-      const parts = rest.split("\n");
-      rest = parts.pop()!;
-      for (const raw of parts) {
-        const line = raw.replace(/\r/g, "").replace(/\x1b\[J/g, "").replace(/^>+/, "");
-        run.lines.push(line);
-        if (line.startsWith('{"screen"')) {
-          const s = JSON.parse(line);
-          run.screens.push(s);
-          if (onScreen(s, run)) child.kill();
-        }
-      }
-    });
-    child.on("exit", () => {
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
-      resolve(run);
-    });
+/** Runs the bundle with `config` until `onScreen` says stop (see runLive); it sees each screen line. */
+async function runDevice(code: string, config: object, onScreen: (s: { screen: string; texts: string[] }) => boolean | number): Promise<Run> {
+  const screens: Run["screens"] = [];
+  const lines = await runLive(code, config, (line) => {
+    if (!line.startsWith('{"screen"')) return false;
+    const s = JSON.parse(line);
+    screens.push(s);
+    return onScreen(s);
   });
+  return { lines, screens };
 }
 
 describe.skipIf(!ESPRUINO)("pairing on the real interpreter", () => {
@@ -67,7 +40,8 @@ describe.skipIf(!ESPRUINO)("pairing on the real interpreter", () => {
       const from = mock.requests.length;
       const run = await runDevice(code, mockConfig(kind, mock.base(kind)), (s) => {
         if (s.screen === "code") setTimeout(() => mock.provider(kind).approve(s.texts[0], { who: "Real Interpreter" }), 1500);
-        return s.screen === "paired";
+        // three more intervals after "paired": a poll left behind would show
+        return s.screen === "paired" ? 3500 : false;
       });
       expect(run.lines.filter((l) => /Uncaught|Error/.test(l))).toEqual([]);
       expect(run.screens.map((s) => s.screen)).toEqual(["splash", "wifi", "requesting", "code", "approved", "paired"]);
@@ -79,6 +53,7 @@ describe.skipIf(!ESPRUINO)("pairing on the real interpreter", () => {
       // one interval (1 s here) at least between polls, and none sooner than that after the code
       for (let k = 1; k < polls.length; k++) expect(polls[k].at - polls[k - 1].at).toBeGreaterThanOrEqual(1000);
       expect(mine.map((r) => r.endpoint)).toEqual(["start", ...polls.map(() => "poll"), "userinfo"]);
+      expect(mine.filter((r) => r.outcome === "poll_after_success")).toEqual([]);
     }, 40000);
   }
 });

@@ -81,7 +81,7 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
   const u = parseUrl(r.url);
   if (!u) return later("bad URL");
   if (!u.https && !isLoopback(u.host)) return later("refused http://");
-  const headers: { [name: string]: string } = { Accept: "application/json", "User-Agent": USER_AGENT };
+  const headers: { [name: string]: string } = { Accept: "application/json" };
   const extra = r.headers || {};
   const names = Object.keys(extra);
   for (let k = 0; k < names.length; k++) headers[names[k]] = extra[names[k]];
@@ -93,7 +93,11 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
   const opts: { host: string; port: number; path: string; method: string; protocol: string; headers: { [name: string]: string }; ca?: string } = {
     host: u.host,
     port: u.port,
-    path: u.path,
+    // 2v29 writes "<method> <path> HTTP/1.1\r\nUser-Agent: Espruino 2v29\r\n" itself
+    // (socketserver.c), so a User-Agent among the headers would come second, where servers
+    // that keep one (Node, nginx, Go) ignore it. The path ends the request line with ours
+    // and a header that takes the rest of the device's line: its User-Agent comes second.
+    path: u.path + " HTTP/1.1\r\nUser-Agent: " + USER_AGENT + "\r\nX-Request-Line:",
     method: r.method,
     protocol: u.https ? "https:" : "http:",
     headers: headers,

@@ -41,15 +41,29 @@ export function parseUrl(url: string): Url | null {
 
 /** Loopback addresses: the only hosts plain http:// is allowed to (a simulator, a test). */
 export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "[::1]" || host.indexOf("127.") === 0;
+  return host === "localhost" || host === "[::1]" || /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(host);
+}
+
+const HEX = "0123456789ABCDEF";
+
+/**
+ * Percent-encodes a byte string: every byte but the unreserved ones (RFC 3986 §2.3). Not
+ * encodeURIComponent: on the device it mangles bytes >= 0x80 (2v29 gives %33%19 for "é").
+ */
+export function percent(s: string): string {
+  let out = "";
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46 || c === 95 || c === 126) out += s.charAt(k);
+    else out += "%" + HEX.charAt((c >> 4) & 15) + HEX.charAt(c & 15);
+  }
+  return out;
 }
 
 /** `k=v&k=v`, each part percent-encoded (application/x-www-form-urlencoded). */
 export function formEncode(fields: { [name: string]: string }): string {
   const parts: string[] = [];
   const names = Object.keys(fields);
-  for (let k = 0; k < names.length; k++) {
-    parts.push(encodeURIComponent(names[k]) + "=" + encodeURIComponent(fields[names[k]]));
-  }
+  for (let k = 0; k < names.length; k++) parts.push(percent(names[k]) + "=" + percent(fields[names[k]]));
   return parts.join("&");
 }

@@ -37,6 +37,8 @@ export const REFETCHES = 3;
 export const ACCOUNT_EVERY = 30 * 60000;
 /** A wait for a failed start or account call: 5 s, then doubling. */
 const FIRST_RETRY = 5000;
+/** The code is given up this long (ms) before expires_in. */
+export const DEADLINE_MARGIN = 1000;
 
 /** The poll pace: the interval (ms) and the current back-off (ms, 0 when none). */
 export interface Pace {
@@ -104,6 +106,10 @@ export function createPairing(host: PairingHost): Pairing {
   let pace: Pace = { interval: 5000, backoff: 0 };
   let refetches = 0;
   let record: TokenRecord | null = null;
+  /** Whether flash holds `record` as it is (a failed write is tried again at the next check). */
+  let saved = true;
+  /** The access token came in since the account last accepted one: a 401 now is not cured by refreshing. */
+  let fresh = false;
   /** When the access token was issued, s on the device's clock (at boot for a kept one). */
   let obtainedAt = 0;
   /** What a press does in the current state. */
@@ -151,13 +157,22 @@ export function createPairing(host: PairingHost): Pairing {
     onPress = fn;
   }
 
+  /** Trouble: a screen that says so, then `again` once, at the end of the wait or on a press. */
   function offline(reason: string, wait: number, again: () => void): void {
+    cancel();
     host.show({ kind: "offline", reason: reason, retryAt: host.now() + wait / 1000 });
-    onPress = () => {
-      onPress = null;
+    const run = (): void => {
+      cancel();
       again();
     };
-    after(wait, again);
+    onPress = run;
+    after(wait, run);
+  }
+
+  /** A new code on the user's word: the automatic renewals start afresh. */
+  function anew(): void {
+    refetches = 0;
+    start();
   }
 
   // ---- pairing ----
@@ -198,12 +213,13 @@ export function createPairing(host: PairingHost): Pairing {
         host.show(codeScreen);
       }
     };
-    // nothing is polled past expires_in: the deadline ends the code on the device's clock
+    // nothing is polled at or past expires_in: the deadline ends the code on the device's
+    // clock, a second early, so that no poll timer due at the same moment goes first
     deadline = setTimeout(() => {
       deadline = undefined;
       expired = true;
       if (!inFlight) codeOver(false);
-    }, grant.expiresIn * 1000);
+    }, Math.max(0, grant.expiresIn * 1000 - DEADLINE_MARGIN));
     // §3.5: the first poll waits one interval
     after(pace.interval, poll);
   }
@@ -224,7 +240,7 @@ export function createPairing(host: PairingHost): Pairing {
     const o = readPoll(provider, reply);
     const v = o.verdict;
     if (v === Verdict.Approved && o.tokens) return approved(o.tokens);
-    if (v === Verdict.Denied) return waitForPress({ kind: "denied" }, start);
+    if (v === Verdict.Denied) return waitForPress({ kind: "denied" }, anew);
     if (v === Verdict.Expired || v === Verdict.Gone) return codeOver(v === Verdict.Gone);
     if (v === Verdict.Failed) return failed(o);
     if (expired) return codeOver(false);
@@ -240,14 +256,13 @@ export function createPairing(host: PairingHost): Pairing {
       refetches++;
       return start();
     }
-    waitForPress(gone ? { kind: "error", reason: "The code was dropped", hint: "Press for a new code" } : { kind: "expired" }, () => {
-      refetches = 0;
-      start();
-    });
+    waitForPress(gone ? { kind: "error", reason: "The code was dropped", hint: "Press for a new code" } : { kind: "expired" }, anew);
   }
 
   function failed(o: Outcome): void {
-    waitForPress({ kind: "error", reason: "Provider said " + o.error, hint: "Press to try again" }, start);
+    // an OAuth error code (RFC 6749 §5.2) is named as the provider said it; the rest in words
+    const reason = /^[a-z_]+$/.test(o.error) ? "Provider said " + o.error : reasonOf(o);
+    waitForPress({ kind: "error", reason: reason, hint: "Press to try again" }, anew);
   }
 
   function approved(t: Tokens): void {
@@ -263,10 +278,13 @@ export function createPairing(host: PairingHost): Pairing {
       account: "",
     };
     obtainedAt = host.now();
+    fresh = true;
     // the token goes to flash before anything else is done with it
     if (!host.saveToken(record)) {
-      return waitForPress({ kind: "error", reason: "Flash did not keep the token", hint: "Press to pair again" }, start);
+      record = null;
+      return waitForPress({ kind: "error", reason: "Flash did not keep the token", hint: "Press to pair again" }, anew);
     }
+    saved = true;
     host.show({ kind: "approved" });
     accountCheck();
   }
@@ -286,26 +304,35 @@ export function createPairing(host: PairingHost): Pairing {
     host.show({ kind: "paired", account: record ? record.account : "" });
   }
 
+  /** The next look at the account (and the token's age): in ACCOUNT_EVERY, or when a refresh is due. */
+  function nextCheck(): void {
+    after(Math.max(1000, Math.min(ACCOUNT_EVERY, refreshDue())), accountCheck);
+  }
+
   function accountCheck(): void {
     if (!record) return start();
+    if (!saved) saved = host.saveToken(record);
     if (refreshDue() <= 0) return unauthorized();
     if (!provider.account) {
+      // nothing to ask: still keep the token fresh
       showPaired();
-      return;
+      return nextCheck();
     }
     call(accountRequest(provider, record.access), (reply) => {
       const o = readAccount(reply);
       if (!record) return;
       if (o.verdict === Verdict.Approved) {
         accountPace = { interval: FIRST_RETRY / 2, backoff: 0 };
+        fresh = false;
         if (o.account !== record.account) {
           record.account = o.account;
-          host.saveToken(record);
+          saved = host.saveToken(record);
         }
         showPaired();
-        return after(Math.max(1000, Math.min(ACCOUNT_EVERY, refreshDue())), accountCheck);
+        return nextCheck();
       }
-      if (o.verdict === Verdict.Denied) return unauthorized();
+      // a token just issued refused too: refreshing again would only loop; pair again
+      if (o.verdict === Verdict.Denied) return fresh ? forgetAndPair() : unauthorized();
       // the API is unreachable: still paired; look again later
       showPaired();
       after(nextWait(accountPace, o), accountCheck);
@@ -315,6 +342,7 @@ export function createPairing(host: PairingHost): Pairing {
   /** A 401, or the token near its end: refresh if there is a refresh token (RFC 6749 §6), else pair again. */
   function unauthorized(): void {
     if (!record || !record.refresh) return forgetAndPair();
+    cancel();
     phase = "refresh";
     const r = record;
     call(refreshRequest(provider, r.refresh), (reply) => {
@@ -325,7 +353,9 @@ export function createPairing(host: PairingHost): Pairing {
         if (o.tokens.refresh) r.refresh = o.tokens.refresh;
         r.expiresIn = o.tokens.expiresIn;
         obtainedAt = host.now();
-        host.saveToken(r);
+        fresh = true;
+        // before the new token is used: a rotated refresh token exists nowhere else
+        saved = host.saveToken(r);
         return accountCheck();
       }
       if (o.verdict === Verdict.Retry) return offline(reasonOf(o), nextWait(accountPace, o), unauthorized);
@@ -338,14 +368,18 @@ export function createPairing(host: PairingHost): Pairing {
     cancel();
     record = null;
     host.forgetToken();
-    start();
+    anew();
   }
 
   return {
     begin(): void {
-      record = host.loadToken();
-      if (!record) return start();
-      obtainedAt = host.now();
+      // back from a WiFi drop the token in memory is the newest (flash may have missed a write)
+      if (!record) {
+        record = host.loadToken();
+        obtainedAt = host.now();
+        saved = true;
+      }
+      if (!record) return anew();
       showPaired();
       accountCheck();
     },

@@ -4,6 +4,7 @@
 // fill in endpoints and scope. Replies are classified by their body, never by the HTTP status
 // alone: servers answer 200, 400, 403 or 429 for the same "pending" (DESIGN.md).
 import type { HttpReply, HttpRequest } from "../net/http";
+import { percent } from "../net/url";
 import { VERSION } from "../version";
 
 export interface Provider {
@@ -100,14 +101,19 @@ function seconds(v: unknown, dflt: number): number {
 }
 
 /**
- * A reply that says nothing the profile knows: transient (no reply, 5xx, 429, 408, a body
- * that is cut or broken) → Retry; any other status → Failed with the status.
+ * A reply that says nothing the profile knows. Trouble to wait out: no reply, 5xx, 429, 408,
+ * JSON cut or broken on the way, a 2xx that is not JSON (a captive portal's page). Final: a
+ * 3xx or 4xx whose body is not JSON at all (a wrong endpoint's 404 page, an empty 401), or
+ * JSON that says nothing known.
  */
 function unknown(reply: HttpReply): Outcome {
   const s = reply.status;
+  const b = reply.body;
+  const broken = !!b && !b.ok;
+  const notJson = !b || (!b.ok && b.at === 0);
   const o =
-    s === 0 || s >= 500 || s === 429 || s === 408 || !reply.body || !reply.body.ok
-      ? outcome(Verdict.Retry, s ? (reply.body && !reply.body.ok ? "bad reply" : "HTTP " + s) : reply.error)
+    s === 0 || s >= 500 || s === 429 || s === 408 || (broken && (!notJson || s < 300))
+      ? outcome(Verdict.Retry, s === 0 ? reply.error : broken && !notJson ? "bad reply" : "HTTP " + s)
       : outcome(Verdict.Failed, "HTTP " + s);
   o.wait = reply.retryAfter;
   return o;
@@ -119,7 +125,7 @@ function members(reply: HttpReply): { [name: string]: unknown } | null {
 
 function query(provider: Provider): string {
   // Simkl asks apps to name themselves (DESIGN.md); client_id identifies the app
-  return "?client_id=" + encodeURIComponent(provider.clientId) + "&app-name=codepair&app-version=" + encodeURIComponent(VERSION);
+  return "?client_id=" + percent(provider.clientId) + "&app-name=codepair&app-version=" + percent(VERSION);
 }
 
 export function startRequest(provider: Provider): HttpRequest {
@@ -157,7 +163,7 @@ export function readStart(provider: Provider, reply: HttpReply): Outcome {
 
 export function pollRequest(provider: Provider, grant: Grant): HttpRequest {
   if (provider.kind === "simkl") {
-    return { method: "GET", url: provider.token + encodeURIComponent(grant.userCode) + query(provider), wanted: TOKEN_MEMBERS };
+    return { method: "GET", url: provider.token + percent(grant.userCode) + query(provider), wanted: TOKEN_MEMBERS };
   }
   return {
     method: "POST",
@@ -233,8 +239,10 @@ export function readRefresh(reply: HttpReply): Outcome {
 
 export function accountRequest(provider: Provider, access: string): HttpRequest {
   const headers: { [name: string]: string } = { Authorization: "Bearer " + access };
-  if (provider.kind === "simkl") headers["simkl-api-key"] = provider.clientId;
-  return { method: "GET", url: provider.account, headers: headers, wanted: ACCOUNT_MEMBERS };
+  if (provider.kind !== "simkl") return { method: "GET", url: provider.account, headers: headers, wanted: ACCOUNT_MEMBERS };
+  // Simkl documents POST for /users/settings (api.simkl.org, get-user-settings), with the app's key
+  headers["simkl-api-key"] = provider.clientId;
+  return { method: "POST", url: provider.account + query(provider), headers: headers, form: {}, wanted: ACCOUNT_MEMBERS };
 }
 
 /** Approved with the account's name; Denied on 401 (the token is no longer good); else Retry. */

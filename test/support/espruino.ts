@@ -1,6 +1,6 @@
 // Runs a program on the real Espruino interpreter named by $ESPRUINO (a Linux build of it),
 // and the same program on the simulated board, so tests can compare the two.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,4 +69,45 @@ export function hex(bytes: ArrayLike<number>): string {
  */
 export function i2cLines(board: Board): string[] {
   return (board.i2c1.transcript || []).map((t) => `I2C ${t.address} ${hex(t.bytes)}`);
+}
+
+/** The Linux build has no Wifi module: a stand-in that joins at once, put in front of a bundle. */
+export const WIFI_STAND_IN =
+  'Modules.addCached("Wifi", "exports.connect=function(s,o,cb){setTimeout(function(){cb(null);},10);};exports.on=function(){};");\n';
+
+/**
+ * Runs a bundle on the interpreter with `config` in its Storage and the WiFi stand-in, live
+ * (asynchronously), until `onLine` returns true for an output line (or a number: stop that
+ * many ms later) or `limitMs` passes. Lines come without the banner, prompts and CRs.
+ * Resolves with every line seen.
+ */
+export function runLive(code: string, config: object, onLine: (line: string) => boolean | number, limitMs = 30000, prelude = ""): Promise<string[]> {
+  if (!ESPRUINO) throw new Error("ESPRUINO is not set");
+  const dir = mkdtempSync(join(tmpdir(), "codepair-live-"));
+  const file = join(dir, "device.js");
+  writeFileSync(file, WIFI_STAND_IN + `require("Storage").writeJSON("codepair.json", ${JSON.stringify(config)});\n` + prelude + code, "latin1");
+  const child = spawn(ESPRUINO, [file], { cwd: dir, stdio: ["ignore", "pipe", "ignore"] });
+  const lines: string[] = [];
+  return new Promise((resolve) => {
+    let rest = "";
+    const timer = setTimeout(() => child.kill(), limitMs);
+    child.stdout.setEncoding("latin1");
+    child.stdout.on("data", (chunk: string) => {
+      rest += chunk;
+      const parts = rest.split("\n");
+      rest = parts.pop()!;
+      for (const raw of parts) {
+        const line = raw.replace(/\r/g, "").replace(/\x1b\[J/g, "").replace(/^>+/, "");
+        lines.push(line);
+        const stop = onLine(line);
+        if (stop === true) child.kill();
+        else if (typeof stop === "number") setTimeout(() => child.kill(), stop);
+      }
+    });
+    child.on("exit", () => {
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      resolve(lines);
+    });
+  });
 }
