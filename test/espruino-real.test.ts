@@ -12,19 +12,26 @@ import { packFont, parseFont } from "../tools/fontpack.mjs";
 import { ESPRUINO, I2C_TRACE_PRELUDE, i2cLines, runOnEspruino, runOnSimulator } from "./support/espruino.ts";
 import { ROOT, boardWithConfig, firmwareBundle, type DeviceConfig } from "./support/firmware.ts";
 
+/**
+ * How long the bundle runs on both (ms): the splash, then the setup screen a device with no
+ * provider configured shows. The app keeps a timer, so the interpreter is told to quit.
+ */
+const RUN_MS = 3000;
+const QUIT = `setTimeout(function () { quit(); }, ${RUN_MS});\n`;
+
 /** The bundle on the simulated board, its I2C traffic in the interpreter prelude's format. */
 function simTranscript(code: string, config?: DeviceConfig): string[] {
   const board = config ? boardWithConfig(config) : new Board();
   board.i2c1.transcript = [];
   board.boot(code);
-  board.clock.runUntilIdle(60000);
+  board.advance(RUN_MS);
   return i2cLines(board);
 }
 
 describe.skipIf(!ESPRUINO)("on the real interpreter ($ESPRUINO)", () => {
   it("the bundle boots and sends the same I2C bytes as in the simulator (128x64)", async () => {
     const code = await firmwareBundle();
-    const real = runOnEspruino(I2C_TRACE_PRELUDE + code);
+    const real = runOnEspruino(QUIT + I2C_TRACE_PRELUDE + code);
     expect(real.lines.filter((l) => /Uncaught|Error/.test(l))).toEqual([]);
     expect(real.status).toBe(0);
     const sim = simTranscript(code);
@@ -36,7 +43,7 @@ describe.skipIf(!ESPRUINO)("on the real interpreter ($ESPRUINO)", () => {
     const code = await firmwareBundle();
     const config = { display: { height: 32, address: 0x3d } };
     const writeConfig = `require("Storage").writeJSON("codepair.json", ${JSON.stringify(config)});\n`;
-    const real = runOnEspruino(writeConfig + I2C_TRACE_PRELUDE + code);
+    const real = runOnEspruino(QUIT + writeConfig + I2C_TRACE_PRELUDE + code);
     expect(real.lines.filter((l) => /Uncaught|Error/.test(l))).toEqual([]);
     const sim = simTranscript(code, config);
     expect(sim[0]).toMatch(/^I2C 61 /);
