@@ -2,6 +2,7 @@
 // real loopback HTTP, on the board's own clock. Every test asserts the requests the device
 // made, in order and with their spacing: no poll early, none after success.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { LONG_PRESS } from "../firmware/app.ts";
 import { TOKEN_FILE } from "../firmware/store/token.ts";
 import { startMockProviders, type MockProviders, type ProviderKind } from "../host-sim/providers/index.ts";
 import { startDevice, type Device } from "./support/pairing.ts";
@@ -284,5 +285,27 @@ describe("refresh (RFC 6749 §6) end to end", () => {
     expect(refresh.map((r) => r.fault || r.outcome)).toEqual(["drop", "status", "refreshed"]);
     expect(gaps(refresh)).toEqual([5000, 10000]);
     expect(d.board.flash.get(TOKEN_FILE)).not.toBe(before);
+  });
+});
+
+describe("the button", () => {
+  it("held 3 s while paired: forgets the token and pairs again; a shorter hold does nothing", async () => {
+    const d = (device = await startDevice({ kind: "kinde" }));
+    d.mock.provider("kinde").approve(await codeOnScreen(d));
+    await d.until("paired", 60000);
+    d.board.button.hold(2000);
+    await d.run(10000);
+    expect(d.current()!.screen).toBe("paired");
+    expect(d.board.flash.get(TOKEN_FILE)).toBeDefined();
+    d.board.button.press();
+    // LONG_PRESS after the debounced edge (50 ms)
+    await d.run(LONG_PRESS);
+    expect(d.board.flash.get(TOKEN_FILE)).toBeDefined();
+    await d.run(50);
+    expect(d.board.flash.get(TOKEN_FILE)).toBeUndefined();
+    d.board.button.release();
+    await d.run(1000);
+    expect(d.current()!.screen).toBe("code");
+    expect(calls(d, START.kinde).length).toBe(2);
   });
 });
