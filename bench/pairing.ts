@@ -5,16 +5,12 @@
 // use while polling and once paired. Prints figures; asserts nothing.
 //
 //   npx tsx bench/pairing.ts
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { bundleFirmware } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
 import { mockConfig } from "../host-sim/cli.ts";
 import { startMockProviders, type ProviderKind } from "../host-sim/providers/index.ts";
-import { ESPRUINO } from "../test/support/espruino.ts";
+import { ESPRUINO, runLive } from "../test/support/espruino.ts";
 import { bootDevice } from "../test/support/pairing.ts";
 import { median } from "./stats.ts";
 
@@ -40,53 +36,38 @@ async function simulated(kind: ProviderKind): Promise<{ toCode: number; requests
 }
 
 /** The bundle on the interpreter, paired with a mock over real sockets; JsVars in use (after a garbage collection, as process.memory() does by default) sampled every 250 ms. */
-function onInterpreter(code: string, kind: ProviderKind, base: string, approve: (userCode: string) => void): Promise<{ toCode: number; polling: number; paired: number; total: number }> {
-  const prelude =
-    'Modules.addCached("Wifi", "exports.connect=function(s,o,cb){setTimeout(function(){cb(null);},10);};exports.on=function(){};");\n' +
-    `require("Storage").writeJSON("codepair.json", ${JSON.stringify(mockConfig(kind, base))});\n` +
-    'var T0 = getTime(); setInterval(function () { var m = process.memory(); print("MEM " + m.usage + " " + m.total); }, 250);\n';
-  const dir = mkdtempSync(join(tmpdir(), "codepair-bench-"));
-  const file = join(dir, "device.js");
-  writeFileSync(file, prelude + code + '\nprint("T0 " + T0);\n', "latin1");
-  const child = spawn(ESPRUINO!, [file], { cwd: dir, stdio: ["ignore", "pipe", "ignore"] });
+async function onInterpreter(code: string, kind: ProviderKind, base: string, approve: (userCode: string) => void): Promise<{ toCode: number; polling: number; paired: number; total: number }> {
+  const sampler = 'setInterval(function () { var m = process.memory(); print("MEM " + m.usage + " " + m.total); }, 250);\n';
   const started = Date.now();
   let toCode = 0;
   let state = "";
   let total = 0;
+  let pairedAt = 0;
   const peak: Record<string, number> = { code: 0, paired: 0 };
-  return new Promise((resolve) => {
-    let rest = "";
-    const timer = setTimeout(() => child.kill(), 30000);
-    child.stdout.setEncoding("latin1");
-    child.stdout.on("data", (chunk: string) => {
-      rest += chunk;
-      const lines = rest.split("\n");
-      rest = lines.pop()!;
-      for (const raw of lines) {
-        const line = raw.replace(/\r/g, "").replace(/\x1b\[J/g, "").replace(/^>+/, "");
-        if (line.startsWith("MEM ")) {
-          const [usage, all] = line.split(" ").slice(1).map(Number);
-          total = all;
-          if (state in peak) peak[state] = Math.max(peak[state], usage);
-          if (state === "paired" && Date.now() - pairedAt > 2000) child.kill();
-        } else if (line.startsWith('{"screen"')) {
-          const s = JSON.parse(line) as { screen: string; texts: string[] };
-          state = s.screen;
-          if (s.screen === "code") {
-            toCode = Date.now() - started;
-            setTimeout(() => approve(s.texts[0]), 2500);
-          }
-          if (s.screen === "paired") pairedAt = Date.now();
-        }
+  await runLive(
+    code,
+    mockConfig(kind, base),
+    (line) => {
+      if (line.startsWith("MEM ")) {
+        const [usage, all] = line.split(" ").slice(1).map(Number);
+        total = all;
+        if (state in peak) peak[state] = Math.max(peak[state], usage);
+        return state === "paired" && Date.now() - pairedAt > 2000;
       }
-    });
-    let pairedAt = 0;
-    child.on("exit", () => {
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
-      resolve({ toCode, polling: peak.code, paired: peak.paired, total });
-    });
-  });
+      if (!line.startsWith('{"screen"')) return false;
+      const s = JSON.parse(line) as { screen: string; texts: string[] };
+      state = s.screen;
+      if (s.screen === "code") {
+        toCode = Date.now() - started;
+        setTimeout(() => approve(s.texts[0]), 2500);
+      }
+      if (s.screen === "paired") pairedAt = Date.now();
+      return false;
+    },
+    30000,
+    sampler,
+  );
+  return { toCode, polling: peak.code, paired: peak.paired, total };
 }
 
 export async function pairingBench(): Promise<void> {
