@@ -87,14 +87,11 @@ export interface Pairing {
   repair(): void;
   /** Stop every timer and ignore every reply in flight. */
   stop(): void;
-  state(): string;
 }
 
 export function createPairing(host: PairingHost): Pairing {
   const send = host.send || request;
   const provider = host.provider;
-  /** what the flow is doing: "start", "poll", "approved", "paired", "refresh", "wait" (for a press) */
-  let phase = "idle";
   /** Replies to requests made before the last change of course are dropped. */
   let generation = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -152,7 +149,6 @@ export function createPairing(host: PairingHost): Pairing {
   /** A wait for the user: a screen, and what a press does. */
   function waitForPress(screen: Screen, fn: () => void): void {
     cancel();
-    phase = "wait";
     host.show(screen);
     onPress = fn;
   }
@@ -179,7 +175,6 @@ export function createPairing(host: PairingHost): Pairing {
 
   function start(): void {
     cancel();
-    phase = "start";
     grant = null;
     expired = false;
     host.show({ kind: "requesting", host: hostOf(provider.device) });
@@ -195,7 +190,6 @@ export function createPairing(host: PairingHost): Pairing {
     if (o.verdict !== Verdict.Approved || !o.grant) return failed(o);
     grant = o.grant;
     pace = { interval: grant.interval * 1000, backoff: 0 };
-    phase = "poll";
     codeScreen = {
       kind: "code",
       code: grant.userCode,
@@ -268,7 +262,6 @@ export function createPairing(host: PairingHost): Pairing {
   function approved(t: Tokens): void {
     cancel();
     refetches = 0;
-    phase = "approved";
     record = {
       provider: provider.name,
       clientId: provider.clientId,
@@ -300,7 +293,6 @@ export function createPairing(host: PairingHost): Pairing {
   }
 
   function showPaired(): void {
-    phase = "paired";
     host.show({ kind: "paired", account: record ? record.account : "" });
   }
 
@@ -343,7 +335,6 @@ export function createPairing(host: PairingHost): Pairing {
   function unauthorized(): void {
     if (!record || !record.refresh) return forgetAndPair();
     cancel();
-    phase = "refresh";
     const r = record;
     call(refreshRequest(provider, r.refresh), (reply) => {
       const o = readRefresh(reply);
@@ -387,13 +378,7 @@ export function createPairing(host: PairingHost): Pairing {
       if (onPress) onPress();
     },
     repair: forgetAndPair,
-    stop(): void {
-      cancel();
-      phase = "idle";
-    },
-    state(): string {
-      return phase;
-    },
+    stop: cancel,
   };
 }
 
