@@ -185,6 +185,11 @@ function limitOf(given: number | undefined, dflt: number, most: number): number 
   return given >= 0 ? Math.min(Math.floor(given), most) : -1;
 }
 
+/** A member's value when it is a string, else "" (for reading replies and stored records). */
+export function stringOf(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}
+
 export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonReader {
   // The hottest state first: the interpreter finds a closure variable by a linear search.
   let st = St.Value;

@@ -25,6 +25,9 @@ import {
   type Tokens,
 } from "./profile";
 import type { Screen } from "../display/screens";
+import { parseUrl } from "../net/url";
+
+type CodeScreen = Extract<Screen, { kind: "code" }>;
 import type { TokenRecord } from "../store/token";
 
 /** Most a wait grows to after failures, ms. */
@@ -44,6 +47,11 @@ export const DEADLINE_MARGIN = 1000;
 export interface Pace {
   interval: number;
   backoff: number;
+}
+
+/** The pace of a failed start, account or refresh call: first retry after FIRST_RETRY, then doubling. */
+function retryPace(): Pace {
+  return { interval: FIRST_RETRY / 2, backoff: 0 };
 }
 
 /** How long to wait after an outcome before the next request, ms; updates the pace. */
@@ -99,7 +107,7 @@ export function createPairing(host: PairingHost): Pairing {
   let inFlight = false;
   let expired = false;
   let grant: Grant | null = null;
-  let codeScreen: Screen | null = null;
+  let codeScreen: CodeScreen | null = null;
   let pace: Pace = { interval: 5000, backoff: 0 };
   let refetches = 0;
   let record: TokenRecord | null = null;
@@ -139,13 +147,6 @@ export function createPairing(host: PairingHost): Pairing {
     });
   }
 
-  function hostOf(url: string): string {
-    const s = url.indexOf("//") + 2;
-    let e = s;
-    while (e < url.length && url.charAt(e) !== "/" && url.charAt(e) !== ":") e++;
-    return url.substring(s, e);
-  }
-
   /** A wait for the user: a screen, and what a press does. */
   function waitForPress(screen: Screen, fn: () => void): void {
     cancel();
@@ -177,16 +178,17 @@ export function createPairing(host: PairingHost): Pairing {
     cancel();
     grant = null;
     expired = false;
-    host.show({ kind: "requesting", host: hostOf(provider.device) });
+    const u = parseUrl(provider.device);
+    host.show({ kind: "requesting", host: u ? u.host : "" });
     call(startRequest(provider), started);
   }
 
-  let startPace: Pace = { interval: FIRST_RETRY / 2, backoff: 0 };
+  let startPace = retryPace();
 
   function started(reply: HttpReply): void {
     const o = readStart(provider, reply);
     if (o.verdict === Verdict.Retry) return offline(reasonOf(o), nextWait(startPace, o), start);
-    startPace = { interval: FIRST_RETRY / 2, backoff: 0 };
+    startPace = retryPace();
     if (o.verdict !== Verdict.Approved || !o.grant) return failed(o);
     grant = o.grant;
     pace = { interval: grant.interval * 1000, backoff: 0 };
@@ -202,7 +204,7 @@ export function createPairing(host: PairingHost): Pairing {
     };
     host.show(codeScreen);
     onPress = () => {
-      if (codeScreen && codeScreen.kind === "code") {
+      if (codeScreen) {
         codeScreen.page++;
         host.show(codeScreen);
       }
@@ -224,7 +226,7 @@ export function createPairing(host: PairingHost): Pairing {
   }
 
   function note(text: string): void {
-    if (codeScreen && codeScreen.kind === "code" && codeScreen.note !== text) {
+    if (codeScreen && codeScreen.note !== text) {
       codeScreen.note = text;
       host.show(codeScreen);
     }
@@ -284,7 +286,7 @@ export function createPairing(host: PairingHost): Pairing {
 
   // ---- paired ----
 
-  let accountPace: Pace = { interval: FIRST_RETRY / 2, backoff: 0 };
+  let accountPace = retryPace();
 
   /** ms until the access token should be refreshed: at 90% of its life (DESIGN.md). */
   function refreshDue(): number {
@@ -314,7 +316,7 @@ export function createPairing(host: PairingHost): Pairing {
       const o = readAccount(reply);
       if (!record) return;
       if (o.verdict === Verdict.Approved) {
-        accountPace = { interval: FIRST_RETRY / 2, backoff: 0 };
+        accountPace = retryPace();
         fresh = false;
         if (o.account !== record.account) {
           record.account = o.account;

@@ -3,6 +3,7 @@
 // device authorization grant (RFC 8628), with presets for Kinde and Auth0 (Yoto) that only
 // fill in endpoints and scope. Replies are classified by their body, never by the HTTP status
 // alone: servers answer 200, 400, 403 or 429 for the same "pending" (DESIGN.md).
+import { stringOf as str } from "../json/reader";
 import type { HttpReply, HttpRequest } from "../net/http";
 import { percent } from "../net/url";
 import { VERSION } from "../version";
@@ -89,10 +90,6 @@ const ACCOUNT_MEMBERS = ["user.name", "name", "preferred_username", "nickname", 
 
 function outcome(verdict: Verdict, error: string): Outcome {
   return { verdict: verdict, error: error, wait: -1, grant: null, tokens: null, account: "" };
-}
-
-function str(v: unknown): string {
-  return typeof v === "string" ? v : "";
 }
 
 /** A positive number of seconds, else `dflt`. */

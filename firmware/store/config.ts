@@ -2,6 +2,7 @@
 // provider to pair with. Read at boot over the defaults; a wrong or missing provider field
 // leaves `problem` naming it, for the setup screen. (Full validation of every field, with
 // unknown fields reported, comes with the device-life work.)
+import { stringOf as str } from "../json/reader";
 import type { Provider } from "../pairing/profile";
 import { isLoopback, parseUrl } from "../net/url";
 
@@ -80,23 +81,19 @@ export function derOf(pem: string): string {
   }
 }
 
-function text(v: unknown): string {
-  return typeof v === "string" ? v : "";
-}
-
 /** The provider a stored config names, or what is wrong with it. */
 export function readProvider(stored: any): Provider | string {
   const name = stored.provider === undefined ? "simkl" : stored.provider;
   const preset = typeof name === "string" && Object.prototype.hasOwnProperty.call(PRESETS, name) ? PRESETS[name] : null;
   if (!preset) return "provider unknown";
-  const clientId = text(stored.clientId);
+  const clientId = str(stored.clientId);
   if (!clientId) return "clientId missing";
-  const base = text(stored.base) || preset.base;
+  const base = str(stored.base) || preset.base;
   const ends = stored.endpoints && typeof stored.endpoints === "object" ? stored.endpoints : {};
   if (preset.device && !base) return "base missing";
-  const device = text(ends.device) || (preset.device ? base + preset.device : "");
-  const token = text(ends.token) || (preset.token ? base + preset.token : "");
-  const account = text(ends.userinfo) || (preset.account ? base + preset.account : "");
+  const device = str(ends.device) || (preset.device ? base + preset.device : "");
+  const token = str(ends.token) || (preset.token ? base + preset.token : "");
+  const account = str(ends.userinfo) || (preset.account ? base + preset.account : "");
   if (!device) return "endpoints.device missing";
   if (!token) return "endpoints.token missing";
   const problem =
@@ -113,7 +110,7 @@ export function readProvider(stored: any): Provider | string {
     token: token,
     account: account,
     scope: typeof stored.scope === "string" ? stored.scope : preset.scope,
-    audience: text(stored.audience),
+    audience: str(stored.audience),
   };
 }
 
@@ -134,9 +131,9 @@ export function readConfig(storage: StorageModule): BoardConfig {
   }
   if (typeof stored.button === "number") config.button = stored.button;
   const w = stored.wifi && typeof stored.wifi === "object" ? stored.wifi : {};
-  config.wifi.ssid = text(w.ssid);
-  config.wifi.password = text(w.password);
-  const ca = text(stored.ca);
+  config.wifi.ssid = str(w.ssid);
+  config.wifi.password = str(w.password);
+  const ca = str(stored.ca);
   if (ca) {
     config.ca = derOf(ca);
     if (!config.ca) config.problem = "ca not a PEM certificate";
