@@ -8,7 +8,7 @@
 import { gzipSync } from "node:zlib";
 import { bundleFirmware } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
-import { mockConfig } from "../host-sim/cli.ts";
+import { mockConfig, screenOf } from "../host-sim/cli.ts";
 import { startMockProviders, type ProviderKind } from "../host-sim/providers/index.ts";
 import { ESPRUINO, runLive } from "../test/support/espruino.ts";
 import { bootDevice } from "../test/support/pairing.ts";
@@ -54,8 +54,8 @@ async function onInterpreter(code: string, kind: ProviderKind, base: string, app
         if (state in peak) peak[state] = Math.max(peak[state], usage);
         return state === "paired" && Date.now() - pairedAt > 2000;
       }
-      if (!line.startsWith('{"screen"')) return false;
-      const s = JSON.parse(line) as { screen: string; texts: string[] };
+      const s = screenOf(line);
+      if (!s) return false;
       state = s.screen;
       if (s.screen === "code") {
         toCode = Date.now() - started;

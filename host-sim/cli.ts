@@ -92,6 +92,17 @@ export function parseArgs(argv: string[]): CliOptions {
   return opts;
 }
 
+/** A screen line the firmware prints on every change of screen (app.ts), or undefined for any other line. */
+export function screenOf(line: string): { screen: string; texts: string[] } | undefined {
+  if (!line.startsWith('{"screen"')) return undefined;
+  try {
+    const o = JSON.parse(line) as { screen?: unknown; texts?: unknown };
+    return typeof o.screen === "string" && Array.isArray(o.texts) ? { screen: o.screen, texts: o.texts.map(String) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 type StoredConfig = Record<string, unknown> & { display?: Record<string, unknown>; wifi?: { ssid?: unknown; password?: unknown } };
 
 /** The device config in flash, read as the device's Storage.readJSON does; undefined if none or unreadable. */
@@ -187,29 +198,26 @@ async function main(): Promise<void> {
     process.exit(status);
   };
   const at = (): number => Math.round(board.clock.now) / 1000;
+  // the mock's approval page, where a person types the code the OLED shows
+  const approval = mock ? mock.base(opts.provider) + (opts.provider === "simkl" ? "/pin" : "/device") : "";
   if (opts.headless) {
     const emit = (o: Record<string, unknown>): void => {
       process.stdout.write(JSON.stringify({ t: at(), ...o }) + "\n");
     };
     board.console.onLine = (line) => {
-      let o: { screen?: unknown; texts?: unknown } | undefined;
-      try {
-        o = JSON.parse(line);
-      } catch {
-        o = undefined;
-      }
-      if (o && typeof o.screen === "string") {
-        emit({ screen: o.screen, texts: o.texts });
-        if (opts.exitOn === o.screen) void stop(0);
+      const s = screenOf(line);
+      if (s) {
+        emit(s);
+        if (opts.exitOn === s.screen) void stop(0);
       } else emit({ console: line });
     };
     board.net.onResponse = (e) => emit(e.error ? { http: e.method, url: e.url, error: e.error } : { http: e.method, url: e.url, status: e.status });
     flash.onChange = (op, name) => emit({ storage: op, file: name });
-    if (mock) emit({ approve: mock.base(opts.provider) + "/" + (opts.provider === "simkl" ? "pin" : "device") });
+    if (approval) emit({ approve: approval });
   } else {
     const tty = process.stdout.isTTY;
     let last = "";
-    const hint = mock ? `Approve at ${mock.base(opts.provider)}/${opts.provider === "simkl" ? "pin" : "device"}\n` : "";
+    const hint = approval ? `Approve at ${approval}\n` : "";
     const draw = (): void => {
       const frame = toTerminal(board.screen(), board.width, board.height);
       if (frame === last) return;
@@ -217,7 +225,7 @@ async function main(): Promise<void> {
       process.stdout.write((tty ? "\x1b[H\x1b[2J" : "") + frame + "\n" + hint + (tty ? "Ctrl-C to quit\n" : ""));
     };
     board.console.onLine = (line) => {
-      if (!line.startsWith('{"screen"')) process.stdout.write(`[device] ${line}\n`);
+      if (!screenOf(line)) process.stdout.write(`[device] ${line}\n`);
     };
     board.onTick = draw;
   }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { describe, expect, it } from "vitest";
 import { Board } from "../host-sim/board.ts";
-import { ESPRUINO } from "./support/espruino.ts";
+import { ESPRUINO, outputLines } from "./support/espruino.ts";
 
 /** A self-signed certificate for 127.0.0.1 (openssl), PEM. */
 function selfSignedCertificate(cn: string): { key: string; cert: string } {
@@ -59,11 +59,8 @@ async function runReal(code: string): Promise<string[]> {
         resolve(text);
       });
     });
-    const raw = out.replace(/\r/g, "").replace(/\x1b\[J/g, "");
-    const donate = raw.indexOf("espruino.com/Donate");
-    const body = donate >= 0 ? raw.slice(raw.indexOf("\n", donate) + 1) : raw;
     // "Uncaught undefined" after a throw at top level is the Linux main loop's, not the device's
-    return clean(body.split("\n").map((l) => l.replace(/^>+/, ""))).filter((l) => l !== "Uncaught undefined");
+    return clean(outputLines(out)).filter((l) => l !== "Uncaught undefined");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@ import { bundleFirmware } from "../build.mjs";
 import { VERSION } from "../firmware/version.ts";
 import { Board } from "../host-sim/board.ts";
 import { ESPRUINO, runLive } from "./support/espruino.ts";
-import { settle } from "./support/pairing.ts";
+import { drive } from "./support/pairing.ts";
 
 interface Seen {
   method: string;
@@ -97,13 +97,7 @@ describe("net/http.ts", () => {
     board.flash.set("net.json", JSON.stringify({ port, dead }));
     const from = seen.length;
     board.boot(code);
-    const holding = { held: () => held.length };
-    for (let k = 0; k < 200 && !board.console.lines.includes("DONE"); k++) {
-      await settle(board, holding);
-      const due = board.clock.nextDue();
-      if (due === undefined) break;
-      board.advance(Math.max(0, due - board.clock.now));
-    }
+    await drive(board, { held: () => held.length }, 60000, () => board.console.lines.includes("DONE"));
     expect(board.uncaught).toEqual([]);
     expectations(board.console.lines, seen.slice(from));
   });

@@ -2,7 +2,7 @@
 // the mock Auth0 over real sockets on loopback: its http client, its JSON, its timers. The
 // Linux build has no WiFi: a stand-in module that joins at once is put in front.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mockConfig } from "../host-sim/cli.ts";
+import { mockConfig, screenOf } from "../host-sim/cli.ts";
 import { startMockProviders, type MockProviders, type ProviderKind } from "../host-sim/providers/index.ts";
 import { ESPRUINO, runLive } from "./support/espruino.ts";
 import { firmwareBundle } from "./support/firmware.ts";
@@ -16,8 +16,8 @@ interface Run {
 async function runDevice(code: string, config: object, onScreen: (s: { screen: string; texts: string[] }) => boolean | number): Promise<Run> {
   const screens: Run["screens"] = [];
   const lines = await runLive(code, config, (line) => {
-    if (!line.startsWith('{"screen"')) return false;
-    const s = JSON.parse(line);
+    const s = screenOf(line);
+    if (!s) return false;
     screens.push(s);
     return onScreen(s);
   });

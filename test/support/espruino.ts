@@ -14,6 +14,18 @@ export interface RealRun {
   status: number | null;
 }
 
+/** One line of the interpreter's output as the program printed it: no CR, prompt or erase code. */
+export function cleanLine(raw: string): string {
+  return raw.replace(/\r/g, "").replace(/\x1b\[J/g, "").replace(/^>+/, "");
+}
+
+/** The interpreter's whole output as the program's lines: the banner (through its Donate line) dropped. */
+export function outputLines(stdout: string): string[] {
+  const donate = stdout.indexOf("espruino.com/Donate");
+  const body = donate >= 0 ? stdout.slice(stdout.indexOf("\n", donate) + 1) : stdout;
+  return body.split("\n").map(cleanLine);
+}
+
 /** Output lines of `code` run as a file on the interpreter, without its banner and prompts. */
 export function runOnEspruino(code: string, timeoutMs = 15000): RealRun {
   if (!ESPRUINO) throw new Error("ESPRUINO is not set");
@@ -23,13 +35,7 @@ export function runOnEspruino(code: string, timeoutMs = 15000): RealRun {
     const file = join(dir, "program.js");
     writeFileSync(file, code, "latin1");
     const run = spawnSync(ESPRUINO, [file], { cwd: dir, timeout: timeoutMs, input: "", encoding: "latin1" });
-    const raw = (run.stdout || "").replace(/\r/g, "").replace(/\x1b\[J/g, "");
-    const donate = raw.indexOf("espruino.com/Donate");
-    const body = donate >= 0 ? raw.slice(raw.indexOf("\n", donate) + 1) : raw;
-    const lines = body
-      .split("\n")
-      .map((l) => l.replace(/^>+/, ""))
-      .filter((l, i, all) => !(l === "" && (i === 0 || i === all.length - 1)));
+    const lines = outputLines(run.stdout || "").filter((l, i, all) => !(l === "" && (i === 0 || i === all.length - 1)));
     return { lines, status: run.status };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -97,7 +103,7 @@ export function runLive(code: string, config: object, onLine: (line: string) => 
       const parts = rest.split("\n");
       rest = parts.pop()!;
       for (const raw of parts) {
-        const line = raw.replace(/\r/g, "").replace(/\x1b\[J/g, "").replace(/^>+/, "");
+        const line = cleanLine(raw);
         lines.push(line);
         const stop = onLine(line);
         if (stop === true) child.kill();

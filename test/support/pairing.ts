@@ -5,7 +5,7 @@ import { CONFIG_FILE } from "../../firmware/store/config.ts";
 import { Board } from "../../host-sim/board.ts";
 import { startMockProviders, type MockOptions, type MockProviders, type ProviderKind } from "../../host-sim/providers/index.ts";
 import { Flash } from "../../host-sim/storage.ts";
-import { mockConfig, SIM_NETWORK } from "../../host-sim/cli.ts";
+import { mockConfig, screenOf, SIM_NETWORK } from "../../host-sim/cli.ts";
 import { firmwareBundle } from "./firmware.ts";
 
 export interface ScreenLine {
@@ -45,6 +45,20 @@ export async function settle(board: Board, mock: { held(): number }): Promise<vo
   }
 }
 
+/**
+ * Runs the board's timers in order up to board time `end` (ms), HTTP settled before each and
+ * after the last, until `done()` holds. True if it did; false when the time or the timers ran out.
+ */
+export async function drive(board: Board, server: { held(): number }, end: number, done: () => boolean): Promise<boolean> {
+  for (;;) {
+    await settle(board, server);
+    if (done()) return true;
+    const due = board.clock.nextDue();
+    if (due === undefined || due > end) return false;
+    board.advance(Math.max(0, due - board.clock.now));
+  }
+}
+
 export interface DeviceOptions {
   kind: ProviderKind;
   mock?: MockProviders;
@@ -76,9 +90,8 @@ export async function bootDevice(board: Board, config: Record<string, unknown>, 
   board.wifi.networks[SIM_NETWORK.ssid] = SIM_NETWORK.password;
   const screens: ScreenLine[] = [];
   board.console.onLine = (line) => {
-    if (!line.startsWith('{"screen"')) return;
-    const s = JSON.parse(line) as { screen: string; texts: string[] };
-    screens.push({ at: board.clock.now, screen: s.screen, texts: s.texts });
+    const s = screenOf(line);
+    if (s) screens.push({ at: board.clock.now, screen: s.screen, texts: s.texts });
   };
   board.boot(await firmwareBundle());
   const device: Device = {
@@ -89,26 +102,17 @@ export async function bootDevice(board: Board, config: Record<string, unknown>, 
     requests: () => board.net.log.map((e) => ({ at: e.at, method: e.method, url: e.url, status: e.status, error: e.error })),
     async run(ms: number) {
       const end = board.clock.now + ms;
-      for (;;) {
-        await settle(board, mock);
-        const due = board.clock.nextDue();
-        if (due === undefined || due > end) break;
-        board.advance(Math.max(0, due - board.clock.now));
-      }
+      await drive(board, mock, end, () => false);
       board.advance(end - board.clock.now);
       await settle(board, mock);
     },
     async until(screen: string, limitMs = 3600000) {
       const from = screens.length;
-      const end = board.clock.now + limitMs;
-      for (;;) {
-        await settle(board, mock);
-        const hit = screens.slice(from).find((s) => s.screen === screen);
-        if (hit) return hit;
-        const due = board.clock.nextDue();
-        if (due === undefined || due > end) throw new Error(`no "${screen}" screen; screens: ${screens.map((s) => s.screen).join(", ")}`);
-        board.advance(Math.max(0, due - board.clock.now));
+      const hit = () => screens.slice(from).find((s) => s.screen === screen);
+      if (!(await drive(board, mock, board.clock.now + limitMs, () => !!hit()))) {
+        throw new Error(`no "${screen}" screen; screens: ${screens.map((s) => s.screen).join(", ")}`);
       }
+      return hit()!;
     },
     current: () => screens[screens.length - 1],
     async close() {
