@@ -82,3 +82,17 @@ declare function setWatch(
   pin: Pin | number,
   options: { repeat?: boolean; edge?: "rising" | "falling" | "both"; debounce?: number },
 ): number;
+
+/** Seconds since 1970 (or since boot until the clock is set), a float. */
+declare function getTime(): number;
+
+/** Espruino's E, the parts the firmware uses that @types/espruino lacks. */
+declare namespace E {
+  /** CRC-32 (IEEE 802.3) of the bytes, unsigned (src/jswrap_espruino.c). */
+  function CRC32(data: string): number;
+}
+
+/** The ESP32 build's telnet console (libs/network/telnet/jswrap_telnet.c): on at every boot. */
+interface TelnetServerModule {
+  setOptions(options: { mode: "on" | "off" }): void;
+}

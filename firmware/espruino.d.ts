@@ -13,6 +13,8 @@ declare function clearInterval(id: number): void;
 
 declare function require(name: "Wifi"): WifiModule;
 
+declare function require(name: "TelnetServer"): TelnetServerModule;
+
 
 
 declare var console: { log(...text: unknown[]): void };

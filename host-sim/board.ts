@@ -14,6 +14,7 @@ import { Button, Gpio } from "./pins.ts";
 import { createRealm, PowerOff, type Realm } from "./realm.ts";
 import { Ssd1306 } from "./ssd1306.ts";
 import { Flash, PowerCut, storageModule } from "./storage.ts";
+import { Telnet } from "./telnet.ts";
 import { Wifi } from "./wifi.ts";
 
 export interface BoardOptions {
@@ -35,6 +36,8 @@ export class Board {
   display: Ssd1306;
   /** require("Wifi"): the access points in range, and drop()/restore() of the one joined. */
   readonly wifi: Wifi;
+  /** require("TelnetServer"): the console on port 23, on at every boot unless the firmware says off. */
+  readonly telnet = new Telnet();
   /** require("http") over real sockets, and the log of the requests made. */
   readonly net: Network;
   /** Exceptions the firmware did not catch, as Espruino reports them ("Uncaught …"). */
@@ -181,6 +184,8 @@ export class Board {
     modules.provide("Storage", realm.object(storageModule(this.flash, realm)));
     modules.provide("http", this.net.module(realm));
     modules.provide("Wifi", this.wifi.module(realm));
+    this.telnet.reset();
+    modules.provide("TelnetServer", this.telnet.module(realm));
     const globals: Record<string, unknown> = Object.assign(
       {
         I2C1: realm.object(this.i2c1.port()),

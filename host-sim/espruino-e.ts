@@ -1,4 +1,4 @@
-// Espruino's `E` (the parts the firmware uses: events and byte strings) and `process`.
+// Espruino's `E` (the parts the firmware uses: events, byte strings, CRC-32) and `process`.
 import { byteString, toBytes } from "./bytes.ts";
 import type { Realm } from "./realm.ts";
 
@@ -24,6 +24,15 @@ export class EspruinoE {
       toString: (...args: unknown[]): string =>
         byteString(toBytes(args, (v) => new this.realm.Error("E.toString: can't convert " + typeof v))),
       getErrorFlags: (): unknown => this.realm.fromHost([]),
+      /** CRC-32 (IEEE 802.3, reflected 0xEDB88320) of the bytes, unsigned: src/jswrap_espruino.c. */
+      CRC32: (data: unknown): number => {
+        let crc = 0xffffffff;
+        for (const b of toBytes(data, (v) => new this.realm.Error("E.CRC32: can't convert " + typeof v))) {
+          crc ^= b;
+          for (let t = 0; t < 8; t++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+        }
+        return ~crc >>> 0;
+      },
     });
     const process = this.realm.library({
       version: "2v29",

@@ -2,10 +2,10 @@
 // real loopback HTTP, on the board's own clock. Every test asserts the requests the device
 // made, in order and with their spacing: no poll early, none after success.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { LONG_PRESS } from "../firmware/app.ts";
-import { TOKEN_FILE } from "../firmware/store/token.ts";
+import { LONG_PRESS } from "../firmware/store/config.ts";
+import { TOKEN_SLOTS } from "../firmware/store/token.ts";
 import { startMockProviders, type MockProviders, type ProviderKind } from "../host-sim/providers/index.ts";
-import { startDevice, type Device } from "./support/pairing.ts";
+import { keptToken, noTokenSlots, startDevice, type Device } from "./support/pairing.ts";
 
 let device: Device | undefined;
 afterEach(async () => {
@@ -52,7 +52,7 @@ for (const kind of ["simkl", "kinde", "auth0"] as ProviderKind[]) {
       expect(gaps(polls)).toEqual([5000, 5000]);
       // the token reached flash before the account's API was asked anything
       const firstAccount = d.requests().findIndex((r) => ACCOUNT[kind].test(r.url.slice(d.mock.base(kind).length).split("?")[0]));
-      expect(writes[0]).toEqual({ file: TOKEN_FILE, requests: firstAccount });
+      expect(writes[0]).toEqual({ file: TOKEN_SLOTS[0], requests: firstAccount });
       // an hour later: no poll, the account looked at twice more
       await d.run(3600000);
       expect(calls(d, POLL[kind]).length).toBe(3);
@@ -171,7 +171,7 @@ describe("401 from the account's API", () => {
     await d.until("paired", 60000);
     d.mock.provider("simkl").revokeAll();
     await d.until("code", 31 * 60000);
-    expect(d.board.flash.get(TOKEN_FILE)).toBeUndefined();
+    expect(noTokenSlots(d.board.flash)).toBe(true);
     expect(calls(d, ACCOUNT.simkl).map((c) => c.status)).toEqual([200, 401]);
   });
 
@@ -189,12 +189,12 @@ describe("401 from the account's API", () => {
     // the rotated refresh token is the one kept
     const live = p.tokens().filter((t) => t.type === "refresh" && !t.revoked && !t.rotated);
     expect(live.length).toBe(1);
-    expect(d.board.flash.get(TOKEN_FILE)).toContain(live[0].value);
+    expect(keptToken(d.board.flash)).toContain(live[0].value);
     // every token revoked: the refresh is refused, the device pairs again
     p.revokeAll();
     await d.until("code", 31 * 60000);
     expect(d.mock.requests.filter((r) => r.endpoint === "refresh").map((r) => r.outcome)).toEqual(["refreshed", "invalid_grant"]);
-    expect(d.board.flash.get(TOKEN_FILE)).toBeUndefined();
+    expect(noTokenSlots(d.board.flash)).toBe(true);
   });
 });
 
@@ -226,7 +226,7 @@ describe("damaged replies while polling (Auth0's shape)", () => {
     await d.until("paired", 60000);
     // the malformed reply's token was never used: the one the approval gave is the one kept
     const issued = p.tokens().find((t) => t.type === "access" && !t.revoked)!;
-    expect(d.board.flash.get(TOKEN_FILE)).toContain(issued.value);
+    expect(keptToken(d.board.flash)).toContain(issued.value);
     expect(d.board.uncaught).toEqual([]);
   });
 
@@ -273,18 +273,18 @@ describe("refresh (RFC 6749 §6) end to end", () => {
     const p = d.mock.provider("kinde");
     p.approve(await codeOnScreen(d));
     await d.until("paired", 60000);
-    const before = d.board.flash.get(TOKEN_FILE);
+    const before = keptToken(d.board.flash);
     p.revoke(p.tokens().find((t) => t.type === "access" && !t.revoked)!.value);
     p.fault({ on: "refresh", kind: "drop" });
     p.fault({ on: "refresh", kind: "status", status: 503 });
     await d.until("offline", 31 * 60000);
     // nothing was lost while the refresh could not get through
-    expect(d.board.flash.get(TOKEN_FILE)).toBe(before);
+    expect(keptToken(d.board.flash)).toBe(before);
     await d.until("paired", 60000);
     const refresh = d.mock.requests.filter((r) => r.endpoint === "refresh");
     expect(refresh.map((r) => r.fault || r.outcome)).toEqual(["drop", "status", "refreshed"]);
     expect(gaps(refresh)).toEqual([5000, 10000]);
-    expect(d.board.flash.get(TOKEN_FILE)).not.toBe(before);
+    expect(keptToken(d.board.flash)).not.toBe(before);
   });
 });
 
@@ -296,13 +296,13 @@ describe("the button", () => {
     d.board.button.hold(2000);
     await d.run(10000);
     expect(d.current()!.screen).toBe("paired");
-    expect(d.board.flash.get(TOKEN_FILE)).toBeDefined();
+    expect(keptToken(d.board.flash)).toBeDefined();
     d.board.button.press();
     // LONG_PRESS after the debounced edge (50 ms)
     await d.run(LONG_PRESS);
-    expect(d.board.flash.get(TOKEN_FILE)).toBeDefined();
+    expect(keptToken(d.board.flash)).toBeDefined();
     await d.run(50);
-    expect(d.board.flash.get(TOKEN_FILE)).toBeUndefined();
+    expect(noTokenSlots(d.board.flash)).toBe(true);
     d.board.button.release();
     await d.run(1000);
     expect(d.current()!.screen).toBe("code");

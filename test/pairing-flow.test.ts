@@ -40,6 +40,7 @@ function harness(provider: Provider, kept: TokenRecord | null) {
     http: {},
     show: (s) => screens.push(JSON.parse(JSON.stringify(s))),
     now: () => Date.now() / 1000,
+    wall: () => Date.now() / 1000,
     loadToken: () => (flash ? { ...flash } : null),
     saveToken: (r) => {
       if (!flashWorks) return false;
@@ -65,7 +66,7 @@ function harness(provider: Provider, kept: TokenRecord | null) {
   };
 }
 
-const KEPT: TokenRecord = { provider: "auth0", clientId: "c", access: "a1", refresh: "r1", expiresIn: 3600, account: "Ann" };
+const KEPT: TokenRecord = { provider: "auth0", clientId: "c", access: "a1", refresh: "r1", obtained: 0, expiresIn: 3600, account: "Ann" };
 const path = (s: Sent) => s.r.method + " " + s.r.url.replace("https://id.example", "") + (s.r.form && s.r.form.grant_type === "refresh_token" ? " refresh " + s.r.form.refresh_token : "");
 
 beforeEach(() => {

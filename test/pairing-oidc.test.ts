@@ -2,11 +2,11 @@
 // flow on loopback, approved through its own HTML pages as a browser would, then a refresh with
 // the refresh token it issued.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TOKEN_FILE } from "../firmware/store/token.ts";
+import { TOKEN_SLOTS } from "../firmware/store/token.ts";
 import { Board } from "../host-sim/board.ts";
 import { SIM_NETWORK } from "../host-sim/cli.ts";
 import { startOidcServer, type OidcServer } from "./support/oidc-server.ts";
-import { bootDevice, type Device } from "./support/pairing.ts";
+import { bootDevice, keptToken, type Device } from "./support/pairing.ts";
 
 /** s: short, so that the device refreshes within the test (at 90% of it) */
 const ACCESS_TTL = 120;
@@ -50,8 +50,8 @@ describe("oidc-provider (RFC 8628, not written here)", () => {
       expect(polls.map((p) => p.at - shown.at)).toEqual([5000, 10000, 15000]);
       await d.run(40000);
       expect(d.requests().filter((r) => r.url === server.tokenEndpoint).length).toBe(3);
-      const stored = d.board.flash.get(TOKEN_FILE)!;
-      const refresh = /refresh:"([^"]+)"/.exec(stored)![1];
+      const stored = keptToken(d.board.flash)!;
+      const refresh = /"refresh":"([^"]+)"/.exec(stored)![1];
 
       // the access token lives ACCESS_TTL s: at 90% of that the device refreshes with the
       // refresh token oidc-provider issued, stores the new pair, and asks userinfo again
@@ -64,9 +64,9 @@ describe("oidc-provider (RFC 8628, not written here)", () => {
       ]);
       expect(d.current()!.screen).toBe("paired");
       // oidc-provider rotates refresh tokens for public clients: the new one is the one kept
-      const now = d.board.flash.get(TOKEN_FILE)!;
+      const now = keptToken(d.board.flash)!;
       expect(now).not.toContain(refresh);
-      expect(now).toMatch(/refresh:"[^"]{20,}"/);
+      expect(now).toMatch(/"refresh":"[^"]{20,}"/);
       expect(d.board.uncaught).toEqual([]);
     } finally {
       await d.close();

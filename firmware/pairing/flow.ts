@@ -74,10 +74,12 @@ export function nextWait(p: Pace, o: Outcome): number {
 export interface PairingHost {
   provider: Provider;
   http: HttpOptions;
-  /** What the screen shows now. */
-  show(screen: Screen): void;
+  /** What the screen shows now; null: the pairing has nothing to show (paused), the caller has the screen. */
+  show(screen: Screen | null): void;
   /** seconds on the device's clock (since boot), for the screens' bars and countdowns */
   now(): number;
+  /** getTime(): seconds, a real date once the clock has been set; a token's issue time */
+  wall(): number;
   loadToken(): TokenRecord | null;
   /** false when flash did not keep it */
   saveToken(record: TokenRecord): boolean;
@@ -87,8 +89,17 @@ export interface PairingHost {
 }
 
 export interface Pairing {
-  /** Starts: paired if a token is kept, else a new pairing. */
+  /**
+   * Starts (the network is up): paired if a token is kept, else a new pairing. After pause()
+   * it goes on: a code still valid is polled again, a screen waiting for a press waits on.
+   */
   begin(): void;
+  /**
+   * The network is gone: no request until begin(). True when the screen stays the pairing's
+   * (a code still valid, or a screen waiting for a press); then, should the code run out
+   * meanwhile, `host.show` gets null: the screen is the caller's again.
+   */
+  pause(): boolean;
   /** A short press: whatever the screen offers. */
   press(): void;
   /** Forget the token and pair again (a long press). */
@@ -119,6 +130,10 @@ export function createPairing(host: PairingHost): Pairing {
   let obtainedAt = 0;
   /** What a press does in the current state. */
   let onPress: (() => void) | null = null;
+  /** The screen that waits for a press, while it does. */
+  let waiting: Screen | null = null;
+  /** No network: nothing is sent (until the first begin(), and from pause() to begin()). */
+  let paused = true;
 
   function cancel(): void {
     generation++;
@@ -127,6 +142,7 @@ export function createPairing(host: PairingHost): Pairing {
     if (deadline !== undefined) clearTimeout(deadline);
     timer = deadline = undefined;
     onPress = null;
+    waiting = null;
   }
 
   function after(ms: number, fn: () => void): void {
@@ -152,6 +168,7 @@ export function createPairing(host: PairingHost): Pairing {
     cancel();
     host.show(screen);
     onPress = fn;
+    waiting = screen;
   }
 
   /** Trouble: a screen that says so, then `again` once, at the end of the wait or on a press. */
@@ -214,7 +231,13 @@ export function createPairing(host: PairingHost): Pairing {
     deadline = setTimeout(() => {
       deadline = undefined;
       expired = true;
-      if (!inFlight) codeOver(false);
+      if (paused) {
+        // no network to ask for a new one: the screen goes back to the caller's
+        cancel();
+        grant = null;
+        codeScreen = null;
+        host.show(null);
+      } else if (!inFlight) codeOver(false);
     }, Math.max(0, grant.expiresIn * 1000 - DEADLINE_MARGIN));
     // §3.5: the first poll waits one interval
     after(pace.interval, poll);
@@ -271,8 +294,10 @@ export function createPairing(host: PairingHost): Pairing {
       refresh: t.refresh,
       expiresIn: t.expiresIn,
       account: "",
+      obtained: 0,
     };
     obtainedAt = host.now();
+    record.obtained = host.wall();
     fresh = true;
     // the token goes to flash before anything else is done with it
     if (!host.saveToken(record)) {
@@ -346,6 +371,7 @@ export function createPairing(host: PairingHost): Pairing {
         if (o.tokens.refresh) r.refresh = o.tokens.refresh;
         r.expiresIn = o.tokens.expiresIn;
         obtainedAt = host.now();
+        r.obtained = host.wall();
         fresh = true;
         // before the new token is used: a rotated refresh token exists nowhere else
         saved = host.saveToken(r);
@@ -360,24 +386,59 @@ export function createPairing(host: PairingHost): Pairing {
   function forgetAndPair(): void {
     cancel();
     record = null;
+    grant = null;
     host.forgetToken();
-    anew();
+    // without a network the new pairing starts at begin()
+    if (!paused) anew();
   }
 
   return {
     begin(): void {
+      if (paused) {
+        paused = false;
+        if (grant && !expired && codeScreen) {
+          // the code is still good: poll it again, one interval on
+          note("");
+          return after(pace.interval, poll);
+        }
+        if (waiting) return;
+      }
       // back from a WiFi drop the token in memory is the newest (flash may have missed a write)
       if (!record) {
         record = host.loadToken();
         obtainedAt = host.now();
+        if (record) {
+          // a token's age is known across a reboot only when the clock holds a real date (> 2001)
+          const age = host.wall() - record.obtained;
+          if (record.obtained > 1e9 && age > 0) obtainedAt -= age;
+        }
         saved = true;
       }
       if (!record) return anew();
       showPaired();
       accountCheck();
     },
+    pause(): boolean {
+      paused = true;
+      // replies in flight are dropped; the code's deadline runs on
+      generation++;
+      inFlight = false;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      if (grant && !expired && codeScreen) {
+        note("No WiFi: reconnecting");
+        return true;
+      }
+      if (waiting) return true;
+      cancel();
+      return false;
+    },
     press(): void {
-      if (onPress) onPress();
+      if (paused && waiting) {
+        // "try again" with no network: it starts when the network is back
+        cancel();
+        host.show(null);
+      } else if (onPress) onPress();
     },
     repair: forgetAndPair,
     stop: cancel,

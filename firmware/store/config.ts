@@ -1,12 +1,15 @@
 // The device's config record in Storage: the board's wiring, the WiFi network, and the
-// provider to pair with. Read at boot over the defaults; a wrong or missing provider field
-// leaves `problem` naming it, for the setup screen. (Full validation of every field, with
-// unknown fields reported, comes with the device-life work.)
+// provider to pair with. Every field is checked at boot over the defaults: a wrong or missing
+// one is named in `problem` (the setup screen and the console say it), unknown fields are
+// reported and ignored. `checkConfig` is the one set of rules: the device's, and the flash
+// tool's before anything is sent.
 import { stringOf as str } from "../json/reader";
 import type { Provider } from "../pairing/profile";
 import { isLoopback, parseUrl } from "../net/url";
 
 export const CONFIG_FILE = "codepair.json";
+/** A press held this long (ms) forgets the token and pairs again, unless the config says otherwise. */
+export const LONG_PRESS = 3000;
 
 export interface DisplayConfig {
   width: number;
@@ -19,8 +22,8 @@ export interface DisplayConfig {
 
 export interface BoardConfig {
   display: DisplayConfig;
-  /** GPIO of the button; 0 is the boot button of most ESP32 boards */
-  button: number;
+  /** GPIO of the button (0: the boot button of most ESP32 boards), and the hold that re-pairs, ms */
+  button: { pin: number; longPress: number };
   wifi: { ssid: string; password: string };
   /** null when `problem` says why */
   provider: Provider | null;
@@ -30,18 +33,24 @@ export interface BoardConfig {
    * nothing (libs/network/network.c: MBEDTLS_SSL_VERIFY_NONE): see the README's security notes.
    */
   ca: string;
-  /** "" or what is wrong, e.g. "clientId missing" */
+  /** the ESP32's telnet console on port 23 stays on (default: switched off at boot) */
+  telnet: boolean;
+  /** "" or the first thing wrong, e.g. "clientId missing" */
   problem: string;
+  /** lines for the console at boot: unknown fields (ignored) and every problem */
+  report: string[];
 }
 
 export function defaultConfig(): BoardConfig {
   return {
     display: { width: 128, height: 64, address: 0x3c, sda: 21, scl: 22 },
-    button: 0,
+    button: { pin: 0, longPress: LONG_PRESS },
     wifi: { ssid: "", password: "" },
     provider: null,
     ca: "",
+    telnet: false,
     problem: "",
+    report: [],
   };
 }
 
@@ -114,33 +123,131 @@ export function readProvider(stored: any): Provider | string {
   };
 }
 
-/** The stored config over the defaults; a missing or unreadable record gives the defaults. */
-export function readConfig(storage: StorageModule): BoardConfig {
+/** The fields a config may hold: 1 a value, an object the fields inside it. */
+const FIELDS: { [name: string]: any } = {
+  wifi: { ssid: 1, password: 1 },
+  provider: 1,
+  clientId: 1,
+  base: 1,
+  endpoints: { device: 1, token: 1, userinfo: 1 },
+  scope: 1,
+  audience: 1,
+  ca: 1,
+  display: { width: 1, height: 1, address: 1, sda: 1, scl: 1 },
+  button: { pin: 1, longPress: 1 },
+  telnet: 1,
+};
+
+/** Dotted names of the fields of `stored` that `fields` does not list. */
+function unknownIn(stored: any, fields: any, prefix: string, out: string[]): void {
+  const keys = Object.keys(stored);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const f = Object.prototype.hasOwnProperty.call(fields, k) ? fields[k] : 0;
+    if (!f) out.push(prefix + k);
+    else if (f !== 1 && stored[k] && typeof stored[k] === "object") unknownIn(stored[k], f, prefix + k + ".", out);
+  }
+}
+
+export interface ConfigCheck {
+  config: BoardConfig;
+  /** everything wrong, in the order of the fields; config.problem is the first */
+  problems: string[];
+  /** fields not known (ignored), dotted: "wifi.pasword" */
+  unknown: string[];
+}
+
+/** A stored config checked field by field over the defaults. */
+export function checkConfig(stored: any): ConfigCheck {
   const config = defaultConfig();
-  const stored = storage.readJSON(CONFIG_FILE, true);
-  if (!stored || typeof stored !== "object") {
-    config.problem = "no config";
-    return config;
+  const problems: string[] = [];
+  const unknown: string[] = [];
+  const result = { config: config, problems: problems, unknown: unknown };
+  if (!stored || typeof stored !== "object" || Array.isArray(stored)) {
+    config.problem = stored === undefined ? "no config" : "config not a JSON object";
+    problems.push(config.problem);
+    return result;
   }
-  const d = stored.display;
-  if (d && typeof d === "object") {
-    if (d.height === 32 || d.height === 64) config.display.height = d.height;
-    if (d.address === 0x3c || d.address === 0x3d) config.display.address = d.address;
-    if (typeof d.sda === "number") config.display.sda = d.sda;
-    if (typeof d.scl === "number") config.display.scl = d.scl;
-  }
-  if (typeof stored.button === "number") config.button = stored.button;
-  const w = stored.wifi && typeof stored.wifi === "object" ? stored.wifi : {};
-  config.wifi.ssid = str(w.ssid);
-  config.wifi.password = str(w.password);
-  const ca = str(stored.ca);
+  unknownIn(stored, FIELDS, "", unknown);
+  /** The object at `name`, {} if absent; a problem if it is something else. */
+  const part = (name: string): any => {
+    const v = stored[name];
+    if (v === undefined) return {};
+    if (v && typeof v === "object" && !Array.isArray(v)) return v;
+    problems.push(name + " must be an object");
+    return {};
+  };
+  /** A whole number from `allowed` (a list) or in min..max, else the default and a problem. */
+  const whole = (o: any, path: string, name: string, dflt: number, min: number, max: number, allowed: number[] | null): number => {
+    const v = o[name];
+    if (v === undefined) return dflt;
+    if (typeof v === "number" && v === Math.floor(v) && (allowed ? allowed.indexOf(v) >= 0 : v >= min && v <= max)) return v;
+    problems.push(path + name + " must be " + (allowed ? allowed.join(" or ") : min + ".." + max));
+    return dflt;
+  };
+  /** Text, "" if absent; a problem if not text. */
+  const text = (o: any, path: string, name: string): string => {
+    const v = o[name];
+    if (v === undefined || typeof v === "string") return v || "";
+    problems.push(path + name + " must be text");
+    return "";
+  };
+
+  const w = part("wifi");
+  config.wifi.ssid = text(w, "wifi.", "ssid");
+  config.wifi.password = text(w, "wifi.", "password");
+  // IEEE 802.11: an SSID is at most 32 bytes; a WPA2 passphrase 8..63 characters (or none: open)
+  if (!config.wifi.ssid) problems.push("wifi.ssid missing");
+  else if (config.wifi.ssid.length > 32) problems.push("wifi.ssid longer than 32 bytes");
+  const pw = config.wifi.password.length;
+  if (pw && (pw < 8 || pw > 63)) problems.push("wifi.password must be 8..63 characters");
+
+  // the provider's fields: each must be text; then the provider as a whole
+  const before = problems.length;
+  const names = ["provider", "clientId", "base", "scope", "audience"];
+  for (let i = 0; i < names.length; i++) text(stored, "", names[i]);
+  const ends = part("endpoints");
+  text(ends, "endpoints.", "device");
+  text(ends, "endpoints.", "token");
+  text(ends, "endpoints.", "userinfo");
+  const provider = problems.length > before ? "" : readProvider(stored);
+  if (typeof provider !== "string") config.provider = provider;
+  else if (provider) problems.push(provider);
+
+  const ca = text(stored, "", "ca");
   if (ca) {
     config.ca = derOf(ca);
-    if (!config.ca) config.problem = "ca not a PEM certificate";
+    if (!config.ca) problems.push("ca not a PEM certificate");
   }
-  const provider = readProvider(stored);
-  if (typeof provider === "string") config.problem = config.problem || provider;
-  else config.provider = provider;
-  if (!config.problem && !config.wifi.ssid) config.problem = "wifi.ssid missing";
-  return config;
+
+  const d = part("display");
+  const shown = config.display;
+  shown.width = whole(d, "display.", "width", 128, 0, 0, [128]);
+  shown.height = whole(d, "display.", "height", 64, 0, 0, [64, 32]);
+  // SSD1306 datasheet §8.1.5: the slave address is 0x3C, or 0x3D with SA0 high
+  shown.address = whole(d, "display.", "address", 0x3c, 0, 0, [0x3c, 0x3d]);
+  // the ESP32's GPIOs are 0..39; 34..39 are inputs only, no use for I2C
+  shown.sda = whole(d, "display.", "sda", 21, 0, 33, null);
+  shown.scl = whole(d, "display.", "scl", 22, 0, 33, null);
+  if (shown.sda === shown.scl) problems.push("display.sda and display.scl must differ");
+
+  const b = part("button");
+  config.button.pin = whole(b, "button.", "pin", 0, 0, 39, null);
+  config.button.longPress = whole(b, "button.", "longPress", LONG_PRESS, 1000, 30000, null);
+
+  const t = stored.telnet;
+  if (t !== undefined && t !== true && t !== false) problems.push("telnet must be true or false");
+  config.telnet = t === true;
+
+  config.problem = problems.length ? problems[0] : "";
+  return result;
+}
+
+/** The config in Storage, checked; its report names the unknown fields and every problem. */
+export function readConfig(storage: StorageModule): BoardConfig {
+  const c = checkConfig(storage.readJSON(CONFIG_FILE, true));
+  const report = c.config.report;
+  for (let i = 0; i < c.unknown.length; i++) report.push("unknown field " + c.unknown[i] + " (ignored)");
+  for (let i = 0; i < c.problems.length; i++) report.push(c.problems[i]);
+  return c.config;
 }

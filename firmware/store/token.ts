@@ -1,8 +1,16 @@
-// The token record in Storage. Written before anything else happens after an approval, read
-// back to check it landed. (Two slots that survive a power cut at any byte come with the
-// device-life work.)
+// The token record in flash, kept so that a power cut at any byte of a write leaves the old
+// record or the new one, never a broken one. Two slots (files): a record is written into the
+// slot that does not hold the newest one, with a sequence number one higher and a CRC-32 of
+// its text at its end; reading takes the newest slot whose CRC holds. A cut mid-write leaves
+// that slot's CRC wrong (Storage.write makes a file of 0xFF bytes, then writes them in), so
+// the other slot, the previous record, is read. Each write is read back and checked.
+import { createJsonReader } from "../json/reader";
 
-export const TOKEN_FILE = "codepair.tok";
+/** The members of a record. */
+const FIELDS = ["seq", "provider", "clientId", "access", "refresh", "obtained", "expiresIn", "account"];
+
+/** The two slots: files in Storage. */
+export const TOKEN_SLOTS = ["codepair.tok0", "codepair.tok1"];
 
 export interface TokenRecord {
   /** the provider's preset name and the client it was issued to: a record for another is not used */
@@ -11,32 +19,96 @@ export interface TokenRecord {
   access: string;
   /** "" when none */
   refresh: string;
+  /** when it was issued: getTime() then (s); a real time only once the clock has been set */
+  obtained: number;
   /** lifetime in s when issued, 0 if unknown */
   expiresIn: number;
   /** the account's name as last seen */
   account: string;
 }
 
-export function loadToken(storage: StorageModule, provider: string, clientId: string): TokenRecord | null {
-  const r = storage.readJSON(TOKEN_FILE, true);
-  if (!r || typeof r !== "object" || r.provider !== provider || r.clientId !== clientId || typeof r.access !== "string" || !r.access) return null;
+/** The hex CRC-32 that ends a slot: 8 characters after the record's text. */
+function crcOf(text: string): string {
+  return ("0000000" + E.CRC32(text).toString(16)).substr(-8);
+}
+
+interface Slot {
+  seq: number;
+  record: TokenRecord;
+}
+
+/** A slot's record if its CRC holds and it is whole, else null. */
+function readSlot(storage: StorageModule, name: string): Slot | null {
+  const data = storage.read(name);
+  if (!data || data.length < 9) return null;
+  const text = data.substr(0, data.length - 8);
+  if (crcOf(text) !== data.substr(-8)) return null;
+  // read with the firmware's own reader (limits on size), not the device's lenient JSON.parse
+  const reader = createJsonReader(FIELDS);
+  reader.write(text);
+  const o = reader.end();
+  if (!o.ok) return null;
+  const r: any = o.members;
+  if (typeof r.seq !== "number" || typeof r.access !== "string" || !r.access) return null;
+  const s = (v: unknown): string => (typeof v === "string" ? v : "");
+  const n = (v: unknown): number => (typeof v === "number" ? v : 0);
   return {
-    provider: provider,
-    clientId: clientId,
-    access: r.access,
-    refresh: typeof r.refresh === "string" ? r.refresh : "",
-    expiresIn: typeof r.expiresIn === "number" ? r.expiresIn : 0,
-    account: typeof r.account === "string" ? r.account : "",
+    seq: r.seq,
+    record: { provider: s(r.provider), clientId: s(r.clientId), access: r.access, refresh: s(r.refresh), obtained: n(r.obtained), expiresIn: n(r.expiresIn), account: s(r.account) },
   };
 }
 
-/** Writes the record and reads it back: false if flash did not keep it. */
-export function saveToken(storage: StorageModule, record: TokenRecord): boolean {
-  storage.writeJSON(TOKEN_FILE, record);
-  const back = loadToken(storage, record.provider, record.clientId);
-  return !!back && back.access === record.access && back.refresh === record.refresh;
+/** The index of the slot with the newest whole record, or -1 when neither holds one. */
+function newest(slots: (Slot | null)[]): number {
+  const a = slots[0];
+  const b = slots[1];
+  if (!a && !b) return -1;
+  if (!b || (a && a.seq > b.seq)) return 0;
+  return 1;
 }
 
+function readSlots(storage: StorageModule): (Slot | null)[] {
+  return [readSlot(storage, TOKEN_SLOTS[0]), readSlot(storage, TOKEN_SLOTS[1])];
+}
+
+/** The newest whole record, if it was issued to this provider and client; else null. */
+export function loadToken(storage: StorageModule, provider: string, clientId: string): TokenRecord | null {
+  const slots = readSlots(storage);
+  const i = newest(slots);
+  const slot = i < 0 ? null : slots[i];
+  return slot && slot.record.provider === provider && slot.record.clientId === clientId ? slot.record : null;
+}
+
+/** Writes the record into the older slot and reads it back: false if flash did not keep it. */
+export function saveToken(storage: StorageModule, record: TokenRecord): boolean {
+  const slots = readSlots(storage);
+  const i = newest(slots);
+  const target = i < 0 ? 0 : 1 - i;
+  const seq = i < 0 ? 1 : (slots[i] as Slot).seq + 1;
+  const text = JSON.stringify({
+    seq: seq,
+    provider: record.provider,
+    clientId: record.clientId,
+    access: record.access,
+    refresh: record.refresh,
+    obtained: record.obtained,
+    expiresIn: record.expiresIn,
+    account: record.account,
+  });
+  try {
+    storage.write(TOKEN_SLOTS[target], text + crcOf(text));
+  } catch (err) {
+    return false;
+  }
+  const back = readSlot(storage, TOKEN_SLOTS[target]);
+  if (!back || back.seq !== seq) return false;
+  const keys = Object.keys(back.record);
+  for (let k = 0; k < keys.length; k++) if ((back.record as any)[keys[k]] !== (record as any)[keys[k]]) return false;
+  return true;
+}
+
+/** Erases every slot: nothing of the token is left in flash. */
 export function forgetToken(storage: StorageModule): void {
-  storage.erase(TOKEN_FILE);
+  storage.erase(TOKEN_SLOTS[0]);
+  storage.erase(TOKEN_SLOTS[1]);
 }

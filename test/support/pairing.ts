@@ -7,6 +7,32 @@ import { startMockProviders, type MockOptions, type MockProviders, type Provider
 import { Flash } from "../../host-sim/storage.ts";
 import { mockConfig, screenOf, SIM_NETWORK } from "../../host-sim/cli.ts";
 import { firmwareBundle } from "./firmware.ts";
+import { crc32 } from "node:zlib";
+import { TOKEN_SLOTS } from "../../firmware/store/token.ts";
+
+/**
+ * The newest whole token record in flash, as the device reads it (two slots, each the
+ * record's JSON text with its sequence number, then its CRC-32 as 8 hex digits): the text
+ * without the CRC, or undefined when neither slot holds a whole one. Written here apart from
+ * the firmware's reader, with Node's CRC-32.
+ */
+export function keptToken(flash: Flash): string | undefined {
+  let best: { seq: number; text: string } | undefined;
+  for (const name of TOKEN_SLOTS) {
+    const data = flash.get(name);
+    if (!data || data.length < 9) continue;
+    const text = data.slice(0, -8);
+    if (crc32(Buffer.from(text, "latin1")).toString(16).padStart(8, "0") !== data.slice(-8)) continue;
+    const seq = (JSON.parse(text) as { seq: number }).seq;
+    if (!best || seq > best.seq) best = { seq, text };
+  }
+  return best && best.text;
+}
+
+/** Whether flash holds no token slot at all. */
+export function noTokenSlots(flash: Flash): boolean {
+  return TOKEN_SLOTS.every((name) => flash.get(name) === undefined);
+}
 
 export interface ScreenLine {
   at: number;
