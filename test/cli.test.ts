@@ -121,8 +121,9 @@ describe("headless mode", () => {
       expect(lines.filter((l) => l.screen).map((l) => l.screen)).toEqual(["splash", "wifi", "requesting", "code", "approved", "paired"]);
       expect(lines[lines.length - 1]).toMatchObject({ screen: "paired", texts: ["Headless Person"] });
       // the token as soon as it came, then the record again with the account's name
-      const write = expect.objectContaining({ storage: "write", file: "codepair.tok" });
-      expect(lines.filter((l) => l.storage)).toEqual([write, write]);
+      // (two slots, taken in turn)
+      const write = (file: string) => expect.objectContaining({ storage: "write", file });
+      expect(lines.filter((l) => l.storage)).toEqual([write("codepair.tok0"), write("codepair.tok1")]);
       expect(Object.keys(lines.find((l) => l.storage)).sort()).toEqual(["file", "storage", "t"]);
       const http = lines.filter((l) => l.http).map((l) => [l.http, l.url.replace(mock.base("auth0"), ""), l.status]);
       expect(http[0]).toEqual(["POST", "/oauth/device/code", 200]);
