@@ -287,6 +287,8 @@ export function createPairing(host: PairingHost): Pairing {
   function approved(t: Tokens): void {
     cancel();
     refetches = 0;
+    grant = null;
+    codeScreen = null;
     record = {
       provider: provider.name,
       clientId: provider.clientId,

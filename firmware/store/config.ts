@@ -193,11 +193,14 @@ export function checkConfig(stored: any): ConfigCheck {
     return "";
   };
 
+  const said = problems.length;
   const w = part("wifi");
   config.wifi.ssid = text(w, "wifi.", "ssid");
   config.wifi.password = text(w, "wifi.", "password");
   // IEEE 802.11: an SSID is at most 32 bytes; a WPA2 passphrase 8..63 characters (or none: open)
-  if (!config.wifi.ssid) problems.push("wifi.ssid missing");
+  if (!config.wifi.ssid) {
+    if (problems.length === said || !stored.wifi) problems.push("wifi.ssid missing");
+  }
   else if (config.wifi.ssid.length > 32) problems.push("wifi.ssid longer than 32 bytes");
   const pw = config.wifi.password.length;
   if (pw && (pw < 8 || pw > 63)) problems.push("wifi.password must be 8..63 characters");
