@@ -202,4 +202,11 @@ describe("unknown errors", () => {
     expect(readRefresh(reply(503, '{"error":"server_error"}'))).toMatchObject({ verdict: Verdict.Retry });
     expect(readPoll(AUTH0, reply(400, '{"error":"invalid_client"}'))).toMatchObject({ verdict: Verdict.Failed, error: "invalid_client" });
   });
+  it("are redacted to the status when the error is not an RFC 6749 code: a body may echo a secret", () => {
+    const echo = '{"error":"bad refresh_token r-SECRET-123 for device dc-SECRET"}';
+    expect(readRefresh(reply(400, echo))).toMatchObject({ verdict: Verdict.Failed, error: "HTTP 400" });
+    expect(readPoll(AUTH0, reply(400, echo))).toMatchObject({ verdict: Verdict.Failed, error: "HTTP 400" });
+    expect(readPoll(AUTH0, reply(503, echo))).toMatchObject({ verdict: Verdict.Retry, error: "HTTP 503" });
+    expect(readStart(KINDE, reply(400, '{"error":"' + "x".repeat(41) + '"}'))).toMatchObject({ error: "HTTP 400" });
+  });
 });

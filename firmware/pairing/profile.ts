@@ -207,6 +207,9 @@ export function readPoll(provider: Provider, reply: HttpReply): Outcome {
 function refused(reply: HttpReply, error: string): Outcome {
   if (!error) return unknown(reply);
   const s = reply.status;
+  // RFC 6749 §5.2 codes are words in [a-z_]; anything else in `error` is the server's own
+  // text, which may echo what was sent (a token, a device code): only the status is kept
+  if (!/^[a-z_]+$/.test(error) || error.length > 40) error = "HTTP " + s;
   if (s >= 500 || s === 429 || error === "server_error" || error === "temporarily_unavailable") {
     const o = outcome(Verdict.Retry, error);
     o.wait = reply.retryAfter;
