@@ -185,6 +185,9 @@ function run(config: BoardConfig, ui: Ui): void {
     }
     pairing.press();
   };
+  // a button between the pin and ground reads high when up: the ESP32's own pull-up holds it
+  // there (GPIO 0 has one on the board too)
+  pinMode(pin, "input_pullup");
   setWatch(
     (e: { state: boolean; time: number }) => {
       // the boot button (D0) is NEGATED in the ESP32 board file: its watch state is true when

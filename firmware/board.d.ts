@@ -96,3 +96,6 @@ declare namespace E {
 interface TelnetServerModule {
   setOptions(options: { mode: "on" | "off" }): void;
 }
+
+/** A pin's mode (src/jswrap_io.c); the firmware sets the button's pull-up. */
+declare function pinMode(pin: number, mode: "input_pullup"): void;

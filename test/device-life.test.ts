@@ -449,6 +449,9 @@ describe("reboot in every state", () => {
       d.board.button.release();
       d.board.reboot();
       await d.until(then, 120000);
+      // (a token kept before its account's name came shows the name once the API gives it)
+      await d.run(5000);
+      expect(d.current()!.screen).toBe(then);
       expect(d.board.uncaught).toEqual([]);
       if (then === "paired") expect(d.current()!.texts).toEqual(["Rebooted"]);
     });
