@@ -1,32 +1,53 @@
 // `npm start`: the simulated board, in real time, paired with a provider.
 //
 // By default the mock providers start on loopback and the device is configured for the mock
-// Simkl: the terminal draws the OLED and prints the approval page's address, where a person
-// types the code shown and approves. `--config FILE` runs the device against the endpoints a
-// device config names instead (a real Kinde or Auth0 tenant, say).
+// Simkl. A local web page (its address printed first thing under the panel) shows the OLED
+// live, the board's button (click: short press; hold: long press), Reboot, Power and WiFi
+// switches, and the mock's approval page where a person types the code shown and approves or
+// denies. The terminal draws the OLED too and, when it is a TTY, takes keys: space or enter =
+// short press, l = long press, r = reboot, p = power off/on, q or Ctrl-C = quit.
+// `--config FILE` runs the device against the endpoints a device config names instead (a real
+// Kinde or Auth0 tenant, say): there is no approval page then. `--provider rfc8628` configures
+// the device as a generic RFC 8628 client with explicit endpoints, served by the mock Kinde
+// (whose errors are RFC 6749 §5.2's). `--flash FILE` keeps the simulated Storage across runs.
 //
-// `--headless` prints one JSON object a line instead of drawing: every screen change (its
-// name and texts), every HTTP request (method, URL, status: never a header or body, where
-// secrets travel), every Storage write (the file's name only); it exits on `--exit-on STATE`
-// (status 0) or `--timeout S` (status 1 when an --exit-on state was awaited).
+// `--headless` prints one JSON object a line instead of drawing (and serves no page): every
+// screen change (its name and texts), every HTTP request (method, URL, status: never a header
+// or body, where secrets travel), every Storage write (the file's name only); it exits on
+// `--exit-on STATE` (status 0) or `--timeout S` (status 1 when an --exit-on state was awaited).
 //
-//   tsx host-sim/cli.ts [--headless] [--config FILE] [--provider simkl|kinde|auth0]
-//       [--exit-on STATE] [--timeout S] [--height 64|32] [--flash FILE] [--exit-after S]
+//   tsx host-sim/cli.ts [--headless] [--config FILE] [--provider simkl|kinde|auth0|rfc8628]
+//       [--port N] [--exit-on STATE] [--timeout S] [--height 64|32] [--flash FILE] [--exit-after S]
+//       [--bundle FILE]
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Board } from "./board.ts";
 import { toTerminal } from "./render.ts";
 import { parseEspruinoJSON, stringifyEspruinoJSON } from "./espruino-json.ts";
 import { startMockProviders, type MockProviders, type ProviderKind } from "./providers/index.ts";
 import { Flash } from "./storage.ts";
-import { CONFIG_FILE } from "../firmware/store/config.ts";
+import { startWebPanel, type BoardControls, type WebPanel } from "./web.ts";
+import { CONFIG_FILE, checkConfig } from "../firmware/store/config.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** The simulated WiFi network the built-in default config joins. */
 export const SIM_NETWORK = { ssid: "codepair-sim", password: "simulated" };
-const PROVIDERS: ProviderKind[] = ["simkl", "kinde", "auth0"];
+
+/** What `--provider` names: a mock provider, or a generic RFC 8628 server. */
+export type SimProvider = ProviderKind | "rfc8628";
+const PROVIDERS: SimProvider[] = ["simkl", "kinde", "auth0", "rfc8628"];
+/**
+ * The mock that serves each: the generic RFC 8628 client talks to the mock Kinde, whose token
+ * errors are RFC 6749 §5.2's (400 and the error code), through explicit endpoints.
+ */
+export const MOCK_OF: Record<SimProvider, ProviderKind> = { simkl: "simkl", kinde: "kinde", auth0: "auth0", rfc8628: "kinde" };
+/** Each mock's approval page under its base: verification_uri (RFC 8628 §3.2), Simkl's /pin. */
+const APPROVAL_PAGE: Record<ProviderKind, string> = { simkl: "/pin", kinde: "/device", auth0: "/activate" };
+const PROVIDER_NAME: Record<SimProvider, string> = { simkl: "Simkl", kinde: "Kinde", auth0: "Auth0", rfc8628: "RFC 8628 server (the mock Kinde's endpoints)" };
+/** A short press from the terminal: long enough for the firmware's 50 ms debounce. */
+const SHORT_PRESS = 150;
 
 export interface CliOptions {
   height: 64 | 32;
@@ -35,14 +56,22 @@ export interface CliOptions {
   bundle: string;
   headless: boolean;
   configFile: string | undefined;
-  provider: ProviderKind;
+  provider: SimProvider;
+  /** The web page's port; 0 = any free one. */
+  port: number;
   exitOn: string | undefined;
   timeout: number | undefined;
 }
 
 const USAGE =
-  "usage: npm start -- [--headless] [--config FILE] [--provider simkl|kinde|auth0] [--exit-on STATE] [--timeout S]\n" +
-  "                    [--height 64|32] [--flash FILE] [--exit-after S] [--bundle FILE]";
+  "usage: npm start -- [--provider simkl|kinde|auth0|rfc8628 | --config FILE] [--port N] [--flash FILE]\n" +
+  "                    [--height 64|32] [--headless] [--exit-on STATE] [--timeout S] [--exit-after S] [--bundle FILE]\n" +
+  "  --provider P     pair with a mock provider on loopback (default simkl)\n" +
+  "  --config FILE    a device config (JSON) naming real endpoints instead\n" +
+  "  --port N         the web page's port on 127.0.0.1 (default: any free one)\n" +
+  "  --flash FILE     keep the simulated Storage in FILE across runs\n" +
+  "  --headless       JSON lines (screens, HTTP, Storage writes), no page; --exit-on STATE, --timeout S\n" +
+  "keys (in a terminal): space/enter short press, l long press, r reboot, p power off/on, q quit";
 
 export function parseArgs(argv: string[]): CliOptions {
   const opts: CliOptions = {
@@ -53,6 +82,7 @@ export function parseArgs(argv: string[]): CliOptions {
     headless: false,
     configFile: undefined,
     provider: "simkl",
+    port: 0,
     exitOn: undefined,
     timeout: undefined,
   };
@@ -80,9 +110,13 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (arg === "--config") opts.configFile = resolve(value());
     else if (arg === "--exit-on") opts.exitOn = value();
     else if (arg === "--provider") {
-      const p = value() as ProviderKind;
+      const p = value() as SimProvider;
       if (!PROVIDERS.includes(p)) throw new Error(`--provider is one of ${PROVIDERS.join(", ")}`);
       opts.provider = p;
+    } else if (arg === "--port") {
+      const n = Number(value());
+      if (!(n >= 0 && n <= 65535 && n === Math.floor(n))) throw new Error("--port is a port number, 0..65535");
+      opts.port = n;
     } else if (arg === "--help" || arg === "-h") {
       console.log(USAGE);
       process.exit(0);
@@ -130,9 +164,14 @@ export function configurePanel(flash: Flash, height: 64 | 32): void {
   flash.set(CONFIG_FILE, stringifyEspruinoJSON(config));
 }
 
-/** The device config for one of the mock providers at `base`, joining the simulated network. */
-export function mockConfig(kind: ProviderKind, base: string): StoredConfig {
-  const config: StoredConfig = { wifi: { ...SIM_NETWORK }, provider: kind, clientId: "codepair-sim", base };
+/**
+ * The device config for a mock provider whose base is `base` (the base of MOCK_OF[kind]),
+ * joining the simulated network. A generic RFC 8628 client names its endpoints one by one.
+ */
+export function mockConfig(kind: SimProvider, base: string): StoredConfig {
+  const config: StoredConfig = { wifi: { ...SIM_NETWORK }, provider: kind, clientId: "codepair-sim" };
+  if (kind === "rfc8628") config.endpoints = { device: base + "/oauth2/device/auth", token: base + "/oauth2/token", userinfo: base + "/oauth2/v2/user_profile" };
+  else config.base = base;
   if (kind === "auth0") config.audience = "https://api.example.com";
   return config;
 }
@@ -181,7 +220,7 @@ async function main(): Promise<void> {
     if (!config || typeof config !== "object" || Array.isArray(config)) fail(`${opts.configFile} does not hold a JSON object`, 1);
   } else {
     mock = await startMockProviders();
-    config = mockConfig(opts.provider, mock.base(opts.provider));
+    config = mockConfig(opts.provider, mock.base(MOCK_OF[opts.provider]));
   }
   writeConfig(flash, config);
   configurePanel(flash, opts.height);
@@ -189,17 +228,40 @@ async function main(): Promise<void> {
   // The simulated WiFi has the network the config names: the host's own network is the LAN.
   const wifi = config.wifi;
   if (wifi && typeof wifi.ssid === "string") board.wifi.networks[wifi.ssid] = typeof wifi.password === "string" ? wifi.password : "";
+  // the hold that re-pairs, as the device reads it from its config
+  const longPress = checkConfig(config).config.button.longPress;
+
+  const controls: BoardControls = {
+    press: () => board.button.press(),
+    release: () => board.button.release(),
+    // the ESP32's EN pin: nothing to reset without power
+    reboot: () => {
+      if (board.powered) board.reboot();
+    },
+    // off: the plug pulled (flash keeps what was written); on: power back, the firmware from the start
+    power: (on) => {
+      if (!on) board.powerOff();
+      else if (!board.powered) board.powerCycle();
+    },
+    accessPoint: (up) => (up ? board.wifi.restore() : board.wifi.drop()),
+  };
 
   const started = Date.now();
+  let web: WebPanel | undefined;
+  let stopping = false;
   const stop = async (status: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    if (process.stdin.isTTY && process.stdin.isRaw) process.stdin.setRawMode(false);
     board.clock.stopRealTime();
     board.powerOff();
+    if (web) await web.close();
     if (mock) await mock.close();
     process.exit(status);
   };
   const at = (): number => Math.round(board.clock.now) / 1000;
   // the mock's approval page, where a person types the code the OLED shows
-  const approval = mock ? mock.base(opts.provider) + (opts.provider === "simkl" ? "/pin" : "/device") : "";
+  const approval = mock ? mock.base(MOCK_OF[opts.provider]) + APPROVAL_PAGE[MOCK_OF[opts.provider]] : "";
   if (opts.headless) {
     const emit = (o: Record<string, unknown>): void => {
       process.stdout.write(JSON.stringify({ t: at(), ...o }) + "\n");
@@ -215,23 +277,61 @@ async function main(): Promise<void> {
     flash.onChange = (op, name) => emit({ storage: op, file: name });
     if (approval) emit({ approve: approval });
   } else {
-    const tty = process.stdout.isTTY;
+    const source = opts.configFile ? "the endpoints in " + basename(opts.configFile) : "the mock " + PROVIDER_NAME[opts.provider] + " on this machine";
+    try {
+      web = await startWebPanel({ board, controls, port: opts.port, approval, source, longPress });
+    } catch (err) {
+      if (mock) await mock.close();
+      return fail(`cannot serve the page on 127.0.0.1:${opts.port}: ${(err as Error).message}`, 1);
+    }
+    const page = web;
+    const tty = !!process.stdout.isTTY;
+    const keys = tty && !!process.stdin.isTTY;
+    const hint =
+      `Simulator page: ${page.url}\n` +
+      (approval ? `Approve at ${approval}\n` : `Pairs with ${source}\n`) +
+      (keys ? "Keys: space/enter short press · l long press · r reboot · p power off/on · q quit\n" : "");
     let last = "";
-    const hint = approval ? `Approve at ${approval}\n` : "";
-    const draw = (): void => {
-      const frame = toTerminal(board.screen(), board.width, board.height);
+    const dark = new Uint8Array(board.width * board.height);
+    const refresh = (): void => {
+      page.publish();
+      const frame = toTerminal(board.powered ? board.screen() : dark, board.width, board.height);
       if (frame === last) return;
       last = frame;
-      process.stdout.write((tty ? "\x1b[H\x1b[2J" : "") + frame + "\n" + hint + (tty ? "Ctrl-C to quit\n" : ""));
+      process.stdout.write((tty ? "\x1b[H\x1b[2J" : "") + frame + "\n" + hint);
     };
     board.console.onLine = (line) => {
-      if (!screenOf(line)) process.stdout.write(`[device] ${line}\n`);
+      const s = screenOf(line);
+      if (s) page.screen = s.screen;
+      else process.stdout.write(`[device] ${line}\n`);
     };
-    board.onTick = draw;
+    board.onTick = refresh;
+    if (keys) {
+      /** Press, and release after `ms` of real time (the board's clock follows it). */
+      const tap = (ms: number): void => {
+        if (board.button.pressed) return;
+        controls.press();
+        setTimeout(() => {
+          controls.release();
+          refresh();
+        }, ms);
+      };
+      process.stdin.setRawMode(true);
+      process.stdin.setEncoding("utf8");
+      process.stdin.on("data", (key: string) => {
+        if (key === "q" || key === "\u0003") return void stop(0);
+        if (key === " " || key === "\r" || key === "\n") tap(SHORT_PRESS);
+        else if (key === "l") tap(longPress + 300);
+        else if (key === "r") controls.reboot();
+        else if (key === "p") controls.power(!board.powered);
+        refresh();
+      });
+    }
   }
   board.clock.startRealTime();
   board.boot(readFileSync(opts.bundle, "utf8"));
   process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
   const limit = opts.timeout !== undefined ? opts.timeout : opts.exitAfter;
   if (limit !== undefined) setTimeout(() => void stop(opts.exitOn && opts.timeout !== undefined ? 1 : 0), limit * 1000 - (Date.now() - started));
 }

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { configurePanel, parseArgs } from "../host-sim/cli.ts";
+import { MOCK_OF, configurePanel, mockConfig, parseArgs } from "../host-sim/cli.ts";
 import { Flash } from "../host-sim/storage.ts";
 import { startMockProviders } from "../host-sim/providers/index.ts";
 import { ROOT, firmwareBundle } from "./support/firmware.ts";
@@ -32,6 +32,9 @@ describe("simulator CLI", () => {
     expect(lines[0]).toBe("┌" + "─".repeat(128) + "┐");
     expect(lines[33]).toBe("└" + "─".repeat(128) + "┘");
     expect(lines.slice(1, 33).join("")).toMatch(/[▀▄█]/);
+    // the web page's address and the approval page's, under the panel
+    expect(lines[34]).toMatch(/^Simulator page: http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(lines[35]).toMatch(/^Approve at http:\/\/127\.0\.0\.1:\d+\/simkl\/pin$/);
     expect(run.stdout).not.toContain("Uncaught");
   });
 
@@ -69,6 +72,23 @@ describe("simulator CLI", () => {
     expect(() => parseArgs(["--frobnicate"])).toThrow(/unknown option --frobnicate/);
     expect(() => parseArgs(["--flash"])).toThrow(/--flash needs a value/);
     expect(parseArgs(["--height", "32"]).height).toBe(32);
+    expect(parseArgs([]).port).toBe(0);
+    expect(parseArgs(["--port", "8080"]).port).toBe(8080);
+    expect(() => parseArgs(["--port", "http"])).toThrow(/--port is a port number/);
+    expect(() => parseArgs(["--port", "65536"])).toThrow(/--port is a port number/);
+    expect(parseArgs(["--provider", "rfc8628"]).provider).toBe("rfc8628");
+    expect(() => parseArgs(["--provider", "github"])).toThrow(/--provider is one of simkl, kinde, auth0, rfc8628/);
+  });
+
+  it("configures a generic RFC 8628 device with explicit endpoints on the mock Kinde", () => {
+    expect(MOCK_OF.rfc8628).toBe("kinde");
+    const config = mockConfig("rfc8628", "http://127.0.0.1:9/kinde");
+    expect(config).toMatchObject({
+      provider: "rfc8628",
+      endpoints: { device: "http://127.0.0.1:9/kinde/oauth2/device/auth", token: "http://127.0.0.1:9/kinde/oauth2/token", userinfo: "http://127.0.0.1:9/kinde/oauth2/v2/user_profile" },
+    });
+    expect(config.base).toBeUndefined();
+    expect(mockConfig("auth0", "http://127.0.0.1:9/auth0")).toMatchObject({ provider: "auth0", base: "http://127.0.0.1:9/auth0", audience: "https://api.example.com" });
   });
 });
 
@@ -135,6 +155,17 @@ describe("headless mode", () => {
       await mock.close();
     }
   }, 40000);
+
+  it("--provider rfc8628 runs the device as a generic RFC 8628 client to its code", async () => {
+    const run = await runCliAsync(["--headless", "--provider", "rfc8628", "--exit-on", "code", "--timeout", "20"], () => {});
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines[0].approve).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/kinde\/device$/);
+    const start = lines.find((l) => l.http);
+    expect(start).toMatchObject({ http: "POST", status: 200 });
+    expect(start.url).toMatch(/\/kinde\/oauth2\/device\/auth$/);
+    expect(lines.find((l) => l.screen === "code").texts[0]).toMatch(/^[A-Z0-9]{8}$/);
+  }, 30000);
 
   it("exits with status 1 when the state waited for does not come in time", async () => {
     const run = await runCliAsync(["--headless", "--exit-on", "paired", "--timeout", "4"], () => {});
