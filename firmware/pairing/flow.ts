@@ -299,7 +299,7 @@ export function createPairing(host: PairingHost): Pairing {
       obtained: 0,
     };
     obtainedAt = host.now();
-    record.obtained = host.wall();
+    record.obtained = Math.floor(host.wall());
     fresh = true;
     // the token goes to flash before anything else is done with it
     if (!host.saveToken(record)) {
@@ -373,7 +373,7 @@ export function createPairing(host: PairingHost): Pairing {
         if (o.tokens.refresh) r.refresh = o.tokens.refresh;
         r.expiresIn = o.tokens.expiresIn;
         obtainedAt = host.now();
-        r.obtained = host.wall();
+        r.obtained = Math.floor(host.wall());
         fresh = true;
         // before the new token is used: a rotated refresh token exists nowhere else
         saved = host.saveToken(r);

@@ -19,7 +19,10 @@ export interface TokenRecord {
   access: string;
   /** "" when none */
   refresh: string;
-  /** when it was issued: getTime() then (s); a real time only once the clock has been set */
+  /**
+   * when it was issued: getTime() then, in whole seconds (the device prints numbers to 12
+   * digits, so a fraction would not read back); a real time only once the clock has been set
+   */
   obtained: number;
   /** lifetime in s when issued, 0 if unknown */
   expiresIn: number;
