@@ -135,12 +135,18 @@ export function createPairing(host: PairingHost): Pairing {
   /** No network: nothing is sent (until the first begin(), and from pause() to begin()). */
   let paused = true;
 
-  function cancel(): void {
+  /** Drops every reply in flight and the next request's timer; the code's deadline runs on. */
+  function drop(): void {
     generation++;
     inFlight = false;
     if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  }
+
+  function cancel(): void {
+    drop();
     if (deadline !== undefined) clearTimeout(deadline);
-    timer = deadline = undefined;
+    deadline = undefined;
     onPress = null;
     waiting = null;
   }
@@ -422,11 +428,7 @@ export function createPairing(host: PairingHost): Pairing {
     },
     pause(): boolean {
       paused = true;
-      // replies in flight are dropped; the code's deadline runs on
-      generation++;
-      inFlight = false;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      drop();
       if (grant && !expired && codeScreen) {
         note("No WiFi: reconnecting");
         return true;
