@@ -1,5 +1,6 @@
 // Ends a vitest run with one plain line, `vitest: N passed, N failed, N skipped`, that any CI
-// can read without knowing vitest's own summary format.
+// can read without knowing vitest's own summary format. Skipped tests are explained once: without
+// $ESPRUINO the real-interpreter tests skip.
 import type { Reporter, TestModule } from "vitest/node";
 
 export default class SummaryReporter implements Reporter {
@@ -14,6 +15,13 @@ export default class SummaryReporter implements Reporter {
         else if (state === "failed") failed++;
         else skipped++;
       }
+    }
+    if (skipped > 0 && !process.env.ESPRUINO) {
+      process.stdout.write(
+        "\nThe real-interpreter tests were skipped: no Espruino interpreter. `npm test` builds one when Espruino's\n" +
+          "source is at ../shared/espruino (or $ESPRUINO_SOURCE); or build it with `npm run espruino -- SOURCE` and\n" +
+          "set ESPRUINO to the path it prints (see the README's \"The real interpreter\").\n",
+      );
     }
     process.stdout.write(`\nvitest: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }

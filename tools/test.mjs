@@ -1,0 +1,77 @@
+// `npm test`: type-check, build (with the dialect gate), then every test, with what the tests
+// need found or made first, so that the README's two commands are all the set-up:
+// - the real Espruino interpreter: $ESPRUINO if set; otherwise built (or taken from the build
+//   cache) from ../shared/espruino's source when it is at hand, by tools/espruino/build.sh;
+//   otherwise the real-interpreter tests are skipped, and the run says so once, with how to
+//   enable them. $ESPRUINO=none skips them on purpose.
+// - Chromium for the page test: $CHROMIUM or /usr/bin/chromium; installed with apt-get when
+//   this user is root and it is missing, else the one command to run is named.
+// Extra arguments go to vitest (`npm test -- test/qr.test.ts`).
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** @param {string} name */
+const bin = (name) => join(root, "node_modules/.bin", name);
+
+/**
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {import("node:child_process").SpawnSyncOptions} [opts]
+ */
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", ...opts });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+/** @param {string} text */
+function note(text) {
+  process.stderr.write(`npm test: ${text}\n`);
+}
+
+const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+
+function ensureChromium() {
+  const path = process.env.CHROMIUM || "/usr/bin/chromium";
+  if (existsSync(path)) return;
+  if (isRoot && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0) {
+    note("Chromium is missing (the page test drives it): installing Debian's chromium");
+    const r = spawnSync("sh", ["-c", "(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) >&2"], { stdio: "inherit" });
+    if (r.status === 0 && existsSync(path)) return;
+  }
+  note(`Chromium is missing at ${path}: the page test will fail. Install it with: sudo apt-get install chromium (or set CHROMIUM to a Chromium binary)`);
+}
+
+function ensureEspruino() {
+  const given = process.env.ESPRUINO;
+  if (given === "none") return undefined;
+  if (given) return given;
+  const source = process.env.ESPRUINO_SOURCE || join(root, "../shared/espruino/espruino-2v29-src.tar.xz");
+  if (!existsSync(source)) return undefined;
+  note(`building (or reusing) the ESP32-like Espruino interpreter from ${source}`);
+  const args = [join(root, "tools/espruino/build.sh"), source, "esp32like"];
+  if (isRoot) args.push("--install-deps");
+  const r = spawnSync("bash", args, { cwd: root, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+  if (r.status !== 0) {
+    note("the interpreter could not be built (see above): the real-interpreter tests are skipped");
+    return undefined;
+  }
+  const line = r.stdout.trim().split("\n").find((l) => l.startsWith("esp32like "));
+  return line ? line.slice("esp32like ".length) : undefined;
+}
+
+run(process.execPath, [bin("tsc"), "-p", "firmware/tsconfig.json"]);
+run(process.execPath, [bin("tsc"), "-p", "tsconfig.json"]);
+run(process.execPath, ["build.mjs"]);
+ensureChromium();
+const espruino = ensureEspruino();
+const env = { ...process.env };
+if (espruino) {
+  env.ESPRUINO = espruino;
+  note(`real-interpreter tests run on ${espruino}`);
+} else {
+  delete env.ESPRUINO;
+}
+run(process.execPath, [bin("vitest"), "run", ...process.argv.slice(2)], { env });
