@@ -77,8 +77,9 @@ key_of() {
   local kind=$1 d
   {
     echo "$src_id" "$kind"
-    sha256sum "$0"
-    [ "$(board_of "$kind")" = LINUX ] || sha256sum "$here/boards/ESP32LIKE.py"
+    # contents only, never paths: every clone shares the cache
+    sha256sum < "$0"
+    [ "$(board_of "$kind")" = LINUX ] || sha256sum < "$here/boards/ESP32LIKE.py"
     for d in $(patch_dirs_of "$kind"); do
       [ -d "$here/patches/$d" ] && find "$here/patches/$d" -name '*.patch' -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum | cut -c1-64
     done
