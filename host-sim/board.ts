@@ -13,6 +13,7 @@ import { Modules } from "./modules.ts";
 import { Button, Gpio } from "./pins.ts";
 import { createRealm, PowerOff, type Realm } from "./realm.ts";
 import { Ssd1306 } from "./ssd1306.ts";
+import { espruinoStack } from "./stack.ts";
 import { Flash, PowerCut, storageModule } from "./storage.ts";
 import { Telnet } from "./telnet.ts";
 import { Wifi } from "./wifi.ts";
@@ -45,6 +46,9 @@ export class Board {
   /** False after a power cut until the next boot. */
   powered = false;
   private code = "";
+  /** The text of each file the board's code ran from (the bundle, each console input), for stack traces. */
+  private sources: Record<string, string> = {};
+  private consoleInputs = 0;
   private realm: Realm | undefined;
   private readonly panelHeight: 64 | 32;
   private readonly panelAddress: number;
@@ -127,7 +131,9 @@ export class Board {
     if (!this.powered) throw new Error("board is off");
     let value: unknown;
     try {
-      value = realm.run(code, "console");
+      const file = "console" + ++this.consoleInputs;
+      this.sources[file] = code;
+      value = realm.run(code, file);
     } catch (err) {
       this.report(err);
     }
@@ -175,6 +181,7 @@ export class Board {
     }
     const realm = createRealm();
     this.realm = realm;
+    this.sources = { "firmware.js": this.code };
     // Power is back: the flash takes writes again after a power cut.
     this.flash.powerOn();
     this.i2c1.reset();
@@ -243,6 +250,7 @@ export class Board {
     }
     const e = err as { message?: string; constructor?: { name?: string } };
     const kind = (e && e.constructor && e.constructor.name) || "Error";
-    this.console.write(["Uncaught " + kind + ": " + (e && e.message !== undefined ? e.message : String(err))]);
+    // then the stack the error took when it was made (jsiCheckErrors prints its `stack`)
+    this.console.write([["Uncaught " + kind + ": " + (e && e.message !== undefined ? e.message : String(err))].concat(espruinoStack(err, this.sources)).join("\n")]);
   }
 }

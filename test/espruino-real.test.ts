@@ -105,6 +105,37 @@ g.setBgColor(1); g.clear(); dump("clearbg", g);
     expect(sim.lines).toEqual(real.lines);
   });
 
+  it("an uncaught error is printed with the stack the interpreter prints: frames, names, lines, carets", () => {
+    // each throw in a timer of its own, far enough apart that the interpreter reports each
+    const program = `function inner(a) {
+  var x = a + 1;
+  throw new Error("inner " + x);
+}
+function outer() { var o = { m: function (v) { return inner(v); } }; o.m(42); }
+setTimeout(function () { outer(); }, 100);
+setTimeout(function () { var aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa = 1, bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb = 2; throw new Error("long line " + aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa + bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb); }, 300);
+setTimeout(function () { [1].forEach(function (v) { throw new Error("each " + v); }); }, 500);
+setTimeout(() => { throw new Error("arrow"); }, 700);
+setTimeout(function () { throw "str"; }, 900);
+setTimeout(function () {
+  var e = new Error("made here");
+  setTimeout(function () { throw e; }, 10);
+}, 1100);
+setTimeout(function () { if (typeof quit == "function") quit(); }, 1400);
+`;
+    const real = runOnEspruino(program).lines.filter((l) => l !== "");
+    const sim = runOnSimulator(program).lines;
+    expect(real.filter((l) => l.startsWith("Uncaught "))).toHaveLength(6);
+    expect(real).toContain("    at outer (:1:57)");
+    expect(sim).toEqual(real);
+    // a throw at the program's top level: its frame is named "[raw]" ("Uncaught undefined"
+    // after it is the Linux build's main loop, not the device's)
+    const top = 'function f() { throw new Error("from f"); }\nprint("before");\nf();\n';
+    const realTop = runOnEspruino(top).lines.filter((l) => l !== "" && l !== "Uncaught undefined");
+    expect(realTop).toContain("    at [raw] (:3:3)");
+    expect(runOnSimulator(top).lines).toEqual(realTop);
+  });
+
   it("the dialect lists agree with the interpreter: what exists and what does not", () => {
     const probes: string[] = [];
     const candidates = GLOBALS.filter((name) => name !== "arguments").concat(MISSING_GLOBALS);

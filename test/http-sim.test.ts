@@ -308,7 +308,15 @@ describe("callbacks are board tasks", () => {
   throw new Error("boom");
 }).end();`);
     await board.net.idle();
-    expect(board.console.lines).toEqual(["Uncaught Error: boom", "close", "job after close"]);
+    expect(board.console.lines).toEqual([
+      "Uncaught Error: boom",
+      // the stack the error took, as the interpreter prints it (host-sim/stack.ts)
+      "    at :2:25",
+      '  throw new Error("boom");',
+      "                        ^",
+      "close",
+      "job after close",
+    ]);
     expect(board.uncaught.length).toBe(1);
   });
 
@@ -319,7 +327,7 @@ describe("callbacks are board tasks", () => {
   throw new Error("first");
 }).end();`);
     await board.net.idle();
-    expect(board.console.lines).toEqual(["Uncaught Error: second"]);
+    expect(board.console.lines.filter((l) => l.startsWith("Uncaught "))).toEqual(["Uncaught Error: second"]);
   });
 
   it("a timer due now runs before the next pass: between the response and its end", async () => {

@@ -279,7 +279,7 @@ describe("watch callbacks on the board", () => {
     );
     board.button.press();
     board.advance(100);
-    expect(board.console.lines).toEqual(["Uncaught Error: pressed wrong", "second watch", "timer ran"]);
+    expect(board.console.lines).toEqual(["Uncaught Error: pressed wrong", "    at :1:32", "throw new Error('pressed wrong');", " ".repeat(31) + "^", "second watch", "timer ran"]);
     expect(board.uncaught.length).toBe(1);
   });
 

@@ -158,7 +158,7 @@ describe("the board's global object and the dialect gate agree", () => {
 describe("uncaught exceptions", () => {
   it("in the boot code: reported as Uncaught Error: … and kept in board.uncaught", () => {
     const { board, lines } = run("print('before'); throw new Error('boom'); print('after');");
-    expect(lines).toEqual(["before", "Uncaught Error: boom"]);
+    expect(lines).toEqual(["before", "Uncaught Error: boom", "    at [raw] (:1:40)", "print('before'); throw new Error('boom'); print('after');", " ".repeat(39) + "^"]);
     expect(board.uncaught).toHaveLength(1);
     expect((board.uncaught[0] as Error).message).toBe("boom");
   });
@@ -168,7 +168,7 @@ describe("uncaught exceptions", () => {
       "setTimeout(function () { throw new Error('late'); }, 10); setTimeout(function () { print('next'); }, 20);",
     );
     board.advance(100);
-    expect(lines).toEqual(["Uncaught Error: late", "next"]);
+    expect(lines).toEqual(["Uncaught Error: late", "    at :1:23", "throw new Error('late');", " ".repeat(22) + "^", "next"]);
     expect(board.uncaught).toHaveLength(1);
   });
 
@@ -183,7 +183,7 @@ describe("uncaught exceptions", () => {
     board.advance(100);
     expect(board.uncaught).toHaveLength(3);
     expect(lines[0]).toMatch(/^Uncaught ReferenceError: .*undefinedThing/);
-    expect(lines.slice(1)).toEqual(["Uncaught InternalError: q", "Uncaught str"]);
+    expect(lines.slice(1)).toEqual(["    at :1:1", "undefinedThing();", "^", "Uncaught InternalError: q", "    at :1:28", "throw new InternalError('q');", " ".repeat(27) + "^", "Uncaught str"]);
   });
 });
 
