@@ -16,6 +16,9 @@ interface Timer {
   internal: boolean;
 }
 
+/** The longest wait setTimeout/setInterval take on 2v29, ms (src/jsinteractive.h). */
+export const TIMER_MAX_INTERVAL = 31536000001000;
+
 export class Clock {
   /** Milliseconds since the board powered up. */
   private nowMs = 0;
@@ -178,10 +181,16 @@ export class Clock {
         " return Date; })",
       "clock.js",
     ) as (d: DateConstructor, now: () => number) => DateConstructor;
+    // jswrap_interactive.c: a wait over TIMER_MAX_INTERVAL (jsinteractive.h: 31536000001000 ms,
+    // "100 years" in the message) throws, as does Infinity; NaN and negatives are the minimum.
+    const checked = (ms: number): number => {
+      if (Number(ms) > TIMER_MAX_INTERVAL) throw new realm.Error("Interval is too long (>100 years)");
+      return ms;
+    };
     return {
       getTime: () => this.getTime(),
-      setTimeout: (fn: () => void, ms: number) => this.add(fn, ms, false),
-      setInterval: (fn: () => void, ms: number) => this.add(fn, ms, true),
+      setTimeout: (fn: () => void, ms: number) => this.add(fn, checked(ms), false),
+      setInterval: (fn: () => void, ms: number) => this.add(fn, checked(ms), true),
       clearTimeout: (...args: unknown[]) => clearTimer("clearTimeout", args),
       clearInterval: (...args: unknown[]) => clearTimer("clearInterval", args),
       changeInterval: (id: unknown, ms: number) => {

@@ -244,30 +244,37 @@ export function espruinoNumber(n: number): string {
   return exp ? out + "e" + (exp > 0 ? "+" : "") + exp : out;
 }
 
-/** A byte string quoted the way writeJSON does ("%q": JavaScript escapes, \xNN, short octal). */
-export function quoteEspruino(text: string): string {
+/**
+ * A byte string quoted the way writeJSON does ("%q": JavaScript escapes, \xNN, short octal),
+ * or with `json` the way JSON.stringify does ("%Q", jsutils.c escapeCharacter's jsonStyle: no
+ * \v, no octal, \u00XX for every byte below 32 or from 127 up, so "é" in UTF-8 is "\u00C3\u00A9").
+ */
+export function quoteEspruino(text: string, json = false): string {
   const s = toBytes(text);
   let out = '"';
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i), named = "\n\t\b\v\f\r\\\"".indexOf(s[i]);
-    if (named >= 0) out += "\\" + "ntbvfr\\\""[named];
-    else if (c < 8 && !/[0-7]/.test(s[i + 1] || "")) out += "\\" + c;
-    else if (c < 32 || c >= 127) out += "\\x" + (c < 16 ? "0" : "") + c.toString(16).toUpperCase();
+    const c = s.charCodeAt(i), named = (json ? "\n\t\b\f\r\\\"" : "\n\t\b\v\f\r\\\"").indexOf(s[i]);
+    if (named >= 0) out += "\\" + (json ? "ntbfr\\\"" : "ntbvfr\\\"")[named];
+    else if (!json && c < 8 && !/[0-7]/.test(s[i + 1] || "")) out += "\\" + c;
+    else if (c < 32 || c >= 127) out += (json ? "\\u00" : "\\x") + (c < 16 ? "0" : "") + c.toString(16).toUpperCase();
     else out += s[i];
   }
   return out + '"';
 }
 
 const isFunction = (v: unknown) => typeof v === "function";
-/** The bytes Storage.writeJSON writes for `value` (a byte string). */
-export function stringifyEspruinoJSON(value: unknown): string {
+/**
+ * The bytes Storage.writeJSON writes for `value` (a byte string); with `json`, what the
+ * device's JSON.stringify(value) returns: the same but every key quoted and JSON escapes.
+ */
+export function stringifyEspruinoJSON(value: unknown, json = false): string {
   const busy = new Set<object>(); // the device prints " ... " for an object inside itself
   // After a toJSON, the device calls no toJSON in the value it returned, at any depth.
   function write(v: unknown, key: string | undefined, useToJSON: boolean): string {
     if (v === undefined) return "null";
     if (v === null || typeof v === "boolean") return String(v);
     if (typeof v === "number") return Number.isFinite(v) ? espruinoNumber(v) : "null";
-    if (typeof v === "string") return quoteEspruino(v);
+    if (typeof v === "string") return quoteEspruino(v, json);
     if (typeof v !== "object") return "undefined"; // functions (in arrays, or at the top)
     if (busy.has(v)) return " ... ";
     busy.add(v);
@@ -288,8 +295,8 @@ export function stringifyEspruinoJSON(value: unknown): string {
         const desc = Object.getOwnPropertyDescriptor(v, k)!;
         if (desc.get || desc.set || desc.value === undefined || isFunction(desc.value)) continue;
         // Array-index keys (0..2^31-1) and identifier-like keys (under 63 bytes) go unquoted.
-        const bare = (/^(0|[1-9][0-9]*)$/.test(k) && +k < 2 ** 31) || (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && k.length < 63);
-        parts.push((bare ? k : quoteEspruino(k)) + ":" + write(desc.value, k, useToJSON));
+        const bare = !json && ((/^(0|[1-9][0-9]*)$/.test(k) && +k < 2 ** 31) || (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && k.length < 63));
+        parts.push((bare ? k : quoteEspruino(k, json)) + ":" + write(desc.value, k, useToJSON));
       }
       return "{" + parts.join(",") + "}";
     } finally {

@@ -527,9 +527,15 @@ interface QueuedEvent {
   args: unknown[];
 }
 
+/** Entries the network log keeps: the newest; `requests` counts them all. */
+export const NET_LOG_MAX = 2000;
+
 /** The board's network: the http module it gives the firmware, and the log tests read. */
 export class Network {
+  /** The newest NET_LOG_MAX requests (a device left running would otherwise fill the host's memory). */
   readonly log: NetLogEntry[] = [];
+  /** Requests made since power-up. */
+  requests = 0;
   /** Called when a request goes out. */
   onRequest: (entry: NetLogEntry) => void = () => {};
   /** Called when a request is over (doneAt set): answered, failed or dropped. */
@@ -541,6 +547,13 @@ export class Network {
   hosts: Record<string, string> = { localhost: "127.0.0.1" };
   private conns: Conn[] = [];
   private queue: QueuedEvent[] = [];
+
+  private logRequest(entry: NetLogEntry): void {
+    this.requests++;
+    this.log.push(entry);
+    if (this.log.length > NET_LOG_MAX) this.log.splice(0, this.log.length - NET_LOG_MAX);
+    this.onRequest(entry);
+  }
   private emitters = new Emitters();
   private gen = 0;
   private scheduled = false;
@@ -773,8 +786,7 @@ export class Network {
       method: String(o.method),
       url: (c.tls ? "https://" : "http://") + String(hostName === undefined ? "127.0.0.1" : hostName) + ":" + port + target,
     };
-    this.log.push(c.entry);
-    this.onRequest(c.entry);
+    this.logRequest(c.entry);
     const fail = (err: Error): never => {
       c.closeNow = true;
       this.finish(c, err.message);

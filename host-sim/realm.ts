@@ -3,7 +3,7 @@
 // and the board's own globals are added by the modules that fake them.
 import vm from "node:vm";
 import { LANGUAGE_GLOBALS, MISSING_MEMBERS } from "../dialect/espruino.mjs";
-import { EspruinoJSONError, parseEspruinoJSON, type JSONRealm } from "./espruino-json.ts";
+import { EspruinoJSONError, parseEspruinoJSON, stringifyEspruinoJSON, type JSONRealm } from "./espruino-json.ts";
 
 /** The context's own constructors, so values handed to firmware belong to its realm. */
 export interface Realm {
@@ -124,9 +124,10 @@ export function createRealm(): Realm {
   // V8's parse, kept for fromHost (its input is always strict JSON made by JSON.stringify).
   const parse = (global.JSON as JSON).parse;
   // JSON.parse as the device does it: lenient, its own error messages, undefined without an error
-  // for some bad input (espruino-json.ts). JSON.stringify stays V8's: the device's differs in
-  // number formatting (12 significant digits, 1e21 → "10e+20") and in \u00XX escapes for bytes
-  // >= 0x80, which firmware must not depend on.
+  // for some bad input (espruino-json.ts). JSON.stringify as the device does it too: its number
+  // formatting (12 significant digits, 1e21 -> "10e+20") and \u00XX for every byte >= 0x7F, so
+  // a UTF-8 "é" comes out as "\u00C3\u00A9" (firmware that reads back what it wrote must read
+  // those as bytes). The replacer and indent arguments are not modelled: firmware passes none.
   (global.JSON as JSON).parse = trampoline(function (text: unknown): unknown {
     try {
       return parseEspruinoJSON(String(text), { identifierKeys: false, realm: jsonRealm({ global }) });
@@ -134,6 +135,9 @@ export function createRealm(): Realm {
       throw err instanceof EspruinoJSONError ? realmJSONError({ global }, err) : err;
     }
   }) as JSON["parse"];
+  (global.JSON as JSON).stringify = trampoline(function (value: unknown): string {
+    return stringifyEspruinoJSON(value, true);
+  }) as JSON["stringify"];
   // Base64 of byte strings: built into Espruino, not into V8.
   global.btoa = trampoline((bytes: unknown): string => Buffer.from(String(bytes), "latin1").toString("base64"));
   global.atob = trampoline((text: unknown): string => Buffer.from(String(text), "base64").toString("latin1"));

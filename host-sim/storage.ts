@@ -2,7 +2,7 @@
 // byte); names longer than 28 characters are cut silently, as on the device. The flash is
 // kept in memory, optionally mirrored to a JSON file so it survives simulator runs, and can
 // cut the power after a chosen number of bytes written (power-cut tests).
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { byteString, toBytes } from "./bytes.ts";
 import { parseEspruinoJSONDetailed, stringifyEspruinoJSON } from "./espruino-json.ts";
 import { jsonRealm, realmJSONError, type Realm } from "./realm.ts";
@@ -155,7 +155,10 @@ export class Flash {
     const out: Record<string, string> = {};
     for (const [name, data] of this.files) out[name] = Buffer.from(data, "latin1").toString("base64");
     const temp = this.file + ".tmp";
-    writeFileSync(temp, JSON.stringify(out, null, 1) + "\n", { mode: 0o600 });
+    // the mode applies only to a file the write creates: a left-over temp file (say 0666)
+    // would keep its mode, and the tokens in it would become readable by every user
+    rmSync(temp, { force: true });
+    writeFileSync(temp, JSON.stringify(out, null, 1) + "\n", { mode: 0o600, flag: "wx" });
     renameSync(temp, this.file);
   }
 }

@@ -61,7 +61,7 @@ async function until(cond: () => boolean): Promise<void> {
 
 function rawRequest(method: string, path: string, body?: string): string {
   return (
-    method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+    method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + new URL(mock.url).port + "\r\nConnection: close\r\n" +
     (body === undefined ? "" : "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + Buffer.byteLength(body) + "\r\n") +
     "\r\n" + (body ?? "")
   );

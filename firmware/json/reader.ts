@@ -38,6 +38,12 @@ export interface JsonLimits {
   maxString?: number;
   /** Number of wanted names. Default 16: a device-flow or token reply has about 8 members. */
   maxMembers?: number;
+  /**
+   * A \u00XX escape is the byte XX (as the device's own JSON.stringify writes a byte >= 0x7F
+   * of a byte string, and its JSON.parse reads it), not the UTF-8 of U+00XX. For text the
+   * device wrote itself (the token record); a reply from a server is UTF-8 (RFC 8259 §8.1).
+   */
+  bytes?: boolean;
 }
 
 /**
@@ -234,6 +240,7 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
   const maxDepth = limitOf(lim.maxDepth, 32, 1024);
   const maxString = limitOf(lim.maxString, 4096, 1e9);
   const maxMembers = limitOf(lim.maxMembers, 16, 1e4);
+  const bytes = !!lim.bytes;
   /** A key longer than every wanted name cannot match: it is not kept past this length. */
   let keyMax = 0;
   /** Whether a wanted name reaches into a member's object ("user.name"). */
@@ -282,6 +289,7 @@ export function createJsonReader(wanted: string[], limits?: JsonLimits): JsonRea
 
   /** Appends the code point of a \u escape, joining surrogate pairs: RFC 8259 §7. */
   function putCode(u: number): boolean {
+    if (bytes && u < 0x100) return put(String.fromCharCode(u));
     if (high && u >= 0xdc00 && u < 0xe000) {
       u = 0x10000 + ((high - 0xd800) << 10) + u - 0xdc00;
       high = 0;

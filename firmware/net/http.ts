@@ -58,10 +58,15 @@ function header(headers: { [name: string]: string } | undefined, name: string): 
   return "";
 }
 
-/** Delta-seconds of Retry-After (RFC 9110 §10.2.3); an HTTP-date needs a wall clock we lack. */
-function retryAfterOf(value: string): number {
+/**
+ * Delta-seconds of Retry-After (RFC 9110 §10.2.3); an HTTP-date needs a wall clock we lack.
+ * More than 9 digits reads as 999999999: the device's parseInt wraps past 2^63 and throws
+ * ("String too big to convert to number") on some 70 digits.
+ */
+export function retryAfterOf(value: string): number {
   const v = value.trim();
-  return /^[0-9]+$/.test(v) ? parseInt(v, 10) : -1;
+  if (!/^[0-9]+$/.test(v)) return -1;
+  return v.length > 9 ? 999999999 : parseInt(v, 10);
 }
 
 /** Makes the request; `done` is called once, later (never from inside this call). */
@@ -84,7 +89,11 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
   const headers: { [name: string]: string } = { Accept: "application/json" };
   const extra = r.headers || {};
   const names = Object.keys(extra);
-  for (let k = 0; k < names.length; k++) headers[names[k]] = extra[names[k]];
+  for (let k = 0; k < names.length; k++) {
+    // a CR, LF or NUL would end the header and start lines of someone else's choosing
+    if (/[\r\n\0]/.test(names[k] + extra[names[k]])) return later("bad request");
+    headers[names[k]] = extra[names[k]];
+  }
   const body = r.form ? formEncode(r.form) : "";
   if (r.form) {
     headers["Content-Type"] = "application/x-www-form-urlencoded";

@@ -8,8 +8,14 @@ export interface Url {
   path: string;
 }
 
-/** An absolute http:// or https:// URL split for http.request, or null when it is not one. */
+/**
+ * An absolute http:// or https:// URL split for a request, or null when it is not one. A URL
+ * goes into the request line as it is, so one with a byte outside 0x21..0x7E (a space, CR, LF,
+ * NUL, a raw UTF-8 byte) is refused: it could end the request line and add headers of its own.
+ * IPv6 literals are refused too: the device's network (lwIP as Espruino builds it) has IPv4 only.
+ */
 export function parseUrl(url: string): Url | null {
+  if (!/^[!-~]+$/.test(url)) return null;
   const https = url.indexOf("https://") === 0;
   if (!https && url.indexOf("http://") !== 0) return null;
   const rest = url.substr(https ? 8 : 7);
@@ -25,10 +31,10 @@ export function parseUrl(url: string): Url | null {
   if (path.charAt(0) === "?") path = "/" + path;
   // user:password@ in a URL would be sent nowhere: refuse it rather than drop it silently
   if (!authority || authority.indexOf("@") >= 0) return null;
+  if (authority.indexOf("[") >= 0) return null;
   let host = authority;
   let port = https ? 443 : 80;
-  // an IPv6 literal is bracketed: its port comes after the "]"
-  const colon = authority.indexOf(":", authority.charAt(0) === "[" ? authority.indexOf("]") : 0);
+  const colon = authority.indexOf(":");
   if (colon >= 0) {
     host = authority.substr(0, colon);
     const digits = authority.substr(colon + 1);
@@ -41,7 +47,7 @@ export function parseUrl(url: string): Url | null {
 
 /** Loopback addresses: the only hosts plain http:// is allowed to (a simulator, a test). */
 export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "[::1]" || /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(host);
+  return host === "localhost" || /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(host);
 }
 
 const HEX = "0123456789ABCDEF";
@@ -66,4 +72,10 @@ export function formEncode(fields: { [name: string]: string }): string {
   const names = Object.keys(fields);
   for (let k = 0; k < names.length; k++) parts.push(percent(names[k]) + "=" + percent(fields[names[k]]));
   return parts.join("&");
+}
+
+/** Whether `url` may be shown, put in a QR code or asked: https, or plain http to loopback. */
+export function usableUrl(url: string): boolean {
+  const u = parseUrl(url);
+  return !!u && (u.https || isLoopback(u.host));
 }

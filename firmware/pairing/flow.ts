@@ -18,6 +18,8 @@ import {
   readStart,
   refreshRequest,
   startRequest,
+  isBearerToken,
+  LIMITS,
   Verdict,
   type Grant,
   type Outcome,
@@ -42,6 +44,13 @@ export const ACCOUNT_EVERY = 30 * 60000;
 const FIRST_RETRY = 5000;
 /** The code is given up this long (ms) before expires_in. */
 export const DEADLINE_MARGIN = 1000;
+/**
+ * A token is refreshed at most this often (ms), whatever its expires_in says: each refresh is
+ * a flash write, and a server answering expires_in: 1 would otherwise wear the flash out.
+ */
+export const MIN_REFRESH_EVERY = 60000;
+/** The longest timer the flow sets (ms): setTimeout throws past ~1000 years on 2v29. */
+const LONGEST_WAIT = 24 * 3600000;
 
 /** The poll pace: the interval (ms) and the current back-off (ms, 0 when none). */
 export interface Pace {
@@ -56,16 +65,19 @@ function retryPace(): Pace {
 
 /** How long to wait after an outcome before the next request, ms; updates the pace. */
 export function nextWait(p: Pace, o: Outcome): number {
+  // what a server asks for is bounded: a Retry-After of a year would stop the device for one
+  const asked = Math.min(o.wait, LIMITS.maxWait) * 1000;
   if (o.verdict === Verdict.SlowDown) {
-    // RFC 8628 §3.5: +5 s "for this and all subsequent requests", or the server's own figure
-    p.interval = Math.max(p.interval + SLOW_DOWN_STEP, o.wait * 1000);
+    // RFC 8628 §3.5: +5 s "for this and all subsequent requests", or the server's own figure;
+    // never past the longest interval taken from a server
+    p.interval = Math.min(Math.max(p.interval + SLOW_DOWN_STEP, asked), Math.max(p.interval, LIMITS.maxInterval * 1000));
     p.backoff = 0;
     return p.interval;
   }
   if (o.verdict === Verdict.Retry) {
     // §3.5: on a connection timeout, back off exponentially
     p.backoff = Math.min(Math.max(p.backoff * 2, p.interval * 2), Math.max(BACKOFF_CAP, p.interval));
-    return Math.max(p.backoff, o.wait * 1000);
+    return Math.max(p.backoff, asked);
   }
   p.backoff = 0;
   return p.interval;
@@ -153,10 +165,14 @@ export function createPairing(host: PairingHost): Pairing {
 
   function after(ms: number, fn: () => void): void {
     if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = undefined;
-      fn();
-    }, ms);
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        fn();
+      },
+      // NaN and negatives are "now"; setTimeout throws on a wait too long
+      ms > 0 ? Math.min(ms, LONGEST_WAIT) : 0,
+    );
   }
 
   function call(r: HttpRequest, then: (reply: HttpReply) => void): void {
@@ -165,7 +181,13 @@ export function createPairing(host: PairingHost): Pairing {
     send(r, host.http, (reply) => {
       if (g !== generation) return;
       inFlight = false;
-      then(reply);
+      try {
+        then(reply);
+      } catch (err) {
+        // a reply the flow could not handle must not stop it (an uncaught error in a timer
+        // ends that chain of timers for good): it counts as no reply, which is retried later
+        if (g === generation) then({ status: 0, error: "bad reply", retryAfter: -1, body: null });
+      }
     });
   }
 
@@ -244,7 +266,7 @@ export function createPairing(host: PairingHost): Pairing {
         codeScreen = null;
         host.show(null);
       } else if (!inFlight) codeOver(false);
-    }, Math.max(0, grant.expiresIn * 1000 - DEADLINE_MARGIN));
+    }, Math.max(0, Math.min(grant.expiresIn * 1000 - DEADLINE_MARGIN, LONGEST_WAIT)));
     // §3.5: the first poll waits one interval
     after(pace.interval, poll);
   }
@@ -321,10 +343,13 @@ export function createPairing(host: PairingHost): Pairing {
 
   let accountPace = retryPace();
 
-  /** ms until the access token should be refreshed: at 90% of its life (DESIGN.md). */
+  /**
+   * ms until the access token should be refreshed: at 90% of its life (DESIGN.md), but not
+   * sooner than MIN_REFRESH_EVERY after it was issued.
+   */
   function refreshDue(): number {
     if (!record || !record.refresh || !record.expiresIn) return ACCOUNT_EVERY;
-    return (obtainedAt + record.expiresIn * 0.9 - host.now()) * 1000;
+    return (obtainedAt - host.now()) * 1000 + Math.max(record.expiresIn * 900, MIN_REFRESH_EVERY);
   }
 
   function showPaired(): void {
@@ -414,6 +439,8 @@ export function createPairing(host: PairingHost): Pairing {
       // back from a WiFi drop the token in memory is the newest (flash may have missed a write)
       if (!record) {
         record = host.loadToken();
+        // a record whose token cannot be sent safely (written by an older firmware, or crafted)
+        if (record && !isBearerToken(record.access)) record = null;
         obtainedAt = host.now();
         if (record) {
           // a token's age is known across a reboot only when the clock holds a real date (> 2001)
@@ -456,5 +483,6 @@ export function reasonOf(o: Outcome): string {
   if (e === "connect") return "Cannot reach the server";
   if (e === "dropped") return "Connection dropped";
   if (e === "bad reply") return "Broken reply from the server";
+  if (e === "bad token") return "Server sent an unusable token";
   return "Server answered " + e;
 }

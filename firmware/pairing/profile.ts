@@ -5,7 +5,7 @@
 // alone: servers answer 200, 400, 403 or 429 for the same "pending" (DESIGN.md).
 import { stringOf as str } from "../json/reader";
 import type { HttpReply, HttpRequest } from "../net/http";
-import { percent } from "../net/url";
+import { percent, usableUrl } from "../net/url";
 import { VERSION } from "../version";
 
 export interface Provider {
@@ -92,10 +92,42 @@ function outcome(verdict: Verdict, error: string): Outcome {
   return { verdict: verdict, error: error, wait: -1, grant: null, tokens: null, account: "" };
 }
 
-/** A positive number of seconds, else `dflt`. */
-function seconds(v: unknown, dflt: number): number {
-  return typeof v === "number" && v > 0 && v < 1e7 ? v : dflt;
+/** Bounds on what a server may ask, in seconds, whatever it says. */
+export const LIMITS = {
+  /** RFC 8628 §3.2 `interval` is in seconds: whole ones, at least this, at most `maxInterval` */
+  minInterval: 1,
+  maxInterval: 300,
+  /** a code's `expires_in` */
+  minCodeLife: 1,
+  maxCodeLife: 3600,
+  /** a token's `expires_in` (1e8 s is three years; more prints badly and means nothing) */
+  maxTokenLife: 1e8,
+  /** a wait a server asks for: Retry-After, slow_down's interval */
+  maxWait: 600,
+};
+
+/** Whole seconds (a fraction rounds up) in lo..hi; `dflt` when `v` is not a positive number. */
+function seconds(v: unknown, dflt: number, lo: number, hi: number): number {
+  if (typeof v !== "number" || !(v > 0)) return dflt;
+  return v >= hi ? hi : Math.max(lo, Math.ceil(v));
 }
+
+/**
+ * Whether `t` can be sent as a bearer token: RFC 6750 §2.1 b64token,
+ * 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". Anything else (CR, LF, a
+ * space) would end the Authorization header and add lines of the server's choosing.
+ */
+export function isBearerToken(t: string): boolean {
+  return /^[A-Za-z0-9\-._~+\/]+=*$/.test(t);
+}
+
+/** A user code shown and typed: printable ASCII (the fonts have nothing else), at most 32. */
+function isUserCode(c: string): boolean {
+  return c.length <= 32 && /^[ -~]+$/.test(c) && c.trim() === c;
+}
+
+/** Most bytes of an account's name kept (it is drawn on one line and kept in flash). */
+export const ACCOUNT_MAX = 64;
 
 /**
  * A reply that says nothing the profile knows. Trouble to wait out: no reply, 5xx, 429, 408,
@@ -140,16 +172,20 @@ export function readStart(provider: Provider, reply: HttpReply): Outcome {
   const error = str(m.error);
   // Google and some others spell it verification_url
   const uri = str(m.verification_uri) || str(m.verification_url);
+  const link = str(m.verification_uri_complete);
   const grant: Grant = {
     deviceCode: str(m.device_code),
     userCode: str(m.user_code),
     uri: uri,
-    link: str(m.verification_uri_complete),
-    expiresIn: seconds(m.expires_in, 900),
+    // only a link a phone can safely open goes into the QR code (no javascript:, data:, http:)
+    link: usableUrl(link) ? link : "",
+    expiresIn: seconds(m.expires_in, 900, LIMITS.minCodeLife, LIMITS.maxCodeLife),
     // RFC 8628 §3.2: "If no value is provided, clients MUST use 5 as the default."
-    interval: seconds(m.interval, 5),
+    interval: seconds(m.interval, 5, LIMITS.minInterval, LIMITS.maxInterval),
   };
   if (reply.status === 200 && !error && grant.deviceCode && grant.userCode && uri && (provider.kind !== "simkl" || m.result === "OK")) {
+    // what the user reads and types must be drawable, and the page to type it on https
+    if (!isUserCode(grant.userCode) || !usableUrl(uri)) return outcome(Verdict.Failed, "bad reply");
     const o = outcome(Verdict.Approved, "");
     o.grant = grant;
     return o;
@@ -170,9 +206,14 @@ export function pollRequest(provider: Provider, grant: Grant): HttpRequest {
   };
 }
 
+/** Approved with the tokens of a token reply; Failed when they cannot be used safely. */
 function approved(m: { [name: string]: unknown }): Outcome {
+  const access = str(m.access_token);
+  const refresh = str(m.refresh_token);
+  // RFC 6749 Appendix A.17: refresh-token = 1*VSCHAR (it goes in a form, but is kept in flash)
+  if (!isBearerToken(access) || !/^[ -~]*$/.test(refresh)) return outcome(Verdict.Failed, "bad token");
   const o = outcome(Verdict.Approved, "");
-  o.tokens = { access: str(m.access_token), refresh: str(m.refresh_token), expiresIn: seconds(m.expires_in, 0) };
+  o.tokens = { access: access, refresh: refresh, expiresIn: seconds(m.expires_in, 0, 1, LIMITS.maxTokenLife) };
   return o;
 }
 
@@ -190,7 +231,7 @@ export function readPoll(provider: Provider, reply: HttpReply): Outcome {
     if (error === "authorization_pending") return outcome(Verdict.Pending, "");
     if (error === "slow_down") {
       const o = outcome(Verdict.SlowDown, "");
-      o.wait = seconds(m.interval, -1);
+      o.wait = seconds(m.interval, -1, LIMITS.minInterval, LIMITS.maxInterval);
       return o;
     }
     if (error === "access_denied") return outcome(Verdict.Denied, "");
@@ -253,6 +294,7 @@ export function readAccount(reply: HttpReply): Outcome {
     const o = outcome(Verdict.Approved, "");
     const names = ACCOUNT_MEMBERS;
     for (let k = 0; k < names.length - 1 && !o.account; k++) o.account = typeof m[names[k]] === "number" ? String(m[names[k]]) : str(m[names[k]]);
+    o.account = o.account.substr(0, ACCOUNT_MAX);
     return o;
   }
   // the account's API is down or slow: the token is not in doubt, ask again later

@@ -74,6 +74,21 @@ function urlProblem(name: string, url: string): string {
   return "";
 }
 
+/**
+ * The length a DER value's header says it has (X.690 §8.1.3: short form, or long form in 1..4
+ * bytes), header included; -1 when the header is not one.
+ */
+function derLength(der: string): number {
+  if (der.length < 2) return -1;
+  const first = der.charCodeAt(1);
+  if (first < 0x80) return 2 + first;
+  const n = first & 0x7f;
+  if (n < 1 || n > 4 || der.length < 2 + n) return -1;
+  let len = 0;
+  for (let k = 0; k < n; k++) len = len * 256 + der.charCodeAt(2 + k);
+  return 2 + n + len;
+}
+
 /** The DER bytes of a PEM certificate (RFC 7468), or "" if it is not one. */
 export function derOf(pem: string): string {
   const begin = "-----BEGIN CERTIFICATE-----";
@@ -83,11 +98,14 @@ export function derOf(pem: string): string {
   if (b < 0 || e < b) return "";
   const body = pem.substring(b + begin.length, e).replace(/[\s]+/g, "");
   if (!body || !/^[A-Za-z0-9+\/]+=*$/.test(body)) return "";
+  let der = "";
   try {
-    return atob(body);
+    der = atob(body);
   } catch (err) {
     return "";
   }
+  // an X.509 certificate is one DER SEQUENCE (RFC 5280 §4.1) whose length is all the bytes
+  return der.charCodeAt(0) === 0x30 && derLength(der) === der.length ? der : "";
 }
 
 /** The provider a stored config names, or what is wrong with it. */
@@ -97,7 +115,11 @@ export function readProvider(stored: any): Provider | string {
   if (!preset) return "provider unknown";
   const clientId = str(stored.clientId);
   if (!clientId) return "clientId missing";
+  // RFC 6749 Appendix A.1: client_id = *VSCHAR; Simkl sends it in a header as it is
+  if (!/^[ -~]+$/.test(clientId)) return "clientId must be printable ASCII";
   const base = str(stored.base) || preset.base;
+  // endpoints are appended to the base: a query or fragment in it would swallow them
+  if (/[?#]/.test(base)) return "base must not have ? or #";
   const ends = stored.endpoints && typeof stored.endpoints === "object" ? stored.endpoints : {};
   if (preset.device && !base) return "base missing";
   const device = str(ends.device) || (preset.device ? base + preset.device : "");

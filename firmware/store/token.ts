@@ -46,13 +46,17 @@ function readSlot(storage: StorageModule, name: string): Slot | null {
   if (!data || data.length < 9) return null;
   const text = data.substr(0, data.length - 8);
   if (crcOf(text) !== data.substr(-8)) return null;
-  // read with the firmware's own reader (limits on size), not the device's lenient JSON.parse
-  const reader = createJsonReader(FIELDS);
+  // read with the firmware's own reader (limits on size), not the device's lenient JSON.parse;
+  // the device's JSON.stringify wrote each byte >= 0x7F of a string as \u00XX
+  const reader = createJsonReader(FIELDS, { bytes: true });
   reader.write(text);
   const o = reader.end();
   if (!o.ok) return null;
   const r: any = o.members;
-  if (typeof r.seq !== "number" || typeof r.access !== "string" || !r.access) return null;
+  // a sequence number is a whole number the next save can still add one to and print exactly
+  // (the device prints 12 digits): 1e400 or 2^53 would make every later save look older
+  if (typeof r.seq !== "number" || !(r.seq >= 1 && r.seq < 1e9) || r.seq !== Math.floor(r.seq)) return null;
+  if (typeof r.access !== "string" || !r.access) return null;
   const s = (v: unknown): string => (typeof v === "string" ? v : "");
   const n = (v: unknown): number => (typeof v === "number" ? v : 0);
   return {

@@ -183,7 +183,22 @@ export async function startMockProviders(opts: MockOptions = {}): Promise<MockPr
     }
   };
 
+  /**
+   * Whether a request is for this server as a loopback address names it: a page elsewhere
+   * (DNS rebinding: evil.example resolving to 127.0.0.1) sends its own Host, and a page of
+   * another origin posting here sends its Origin; neither may approve codes or set faults.
+   */
+  const local = (hostPort: string | undefined): boolean => {
+    const port = (server.address() as AddressInfo).port;
+    return hostPort === "127.0.0.1:" + port || hostPort === "localhost:" + port;
+  };
   const server = createServer((req, res) => {
+    const origin = req.headers.origin;
+    if (!local(req.headers.host) || (origin !== undefined && !local(origin.replace(/^http:\/\//, "")))) {
+      res.writeHead(421, { "Content-Type": "text/plain", Connection: "close" });
+      res.end("not this server\n");
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (c: Buffer) => {
