@@ -49,25 +49,21 @@ interface StorageModule {
   list(pattern?: RegExp | string): string[];
 }
 
-/** Espruino's HTTP client (libs/network/http/jswrap_http.c), as the firmware uses it. */
-interface HttpClientResponse {
-  /** A String on the device ("200"), not a number. */
-  statusCode: string;
-  headers: { [name: string]: string };
+/**
+ * A client socket of Espruino's `net` or `tls` module (libs/network/jswrap_net.c,
+ * socketserver.c), as the firmware uses it: 'data' brings byte strings of at most 536 bytes;
+ * 'error' ({code, message}) comes before 'close' when there was one; end() closes it.
+ */
+interface NetSocket {
   on(event: "data", fn: (chunk: string) => void): void;
   on(event: "close" | "end", fn: () => void): void;
   on(event: "error", fn: (err: { code?: number; message?: string }) => void): void;
+  write(data: string): boolean;
+  end(): void;
 }
-interface HttpClientRequest {
-  on(event: "error", fn: (err: { code?: number; message?: string }) => void): void;
-  write(data: string): void;
-  end(data?: string): void;
-}
-interface HttpModule {
-  request(
-    options: { host: string; port: number; path: string; method: string; protocol: string; headers: { [name: string]: string }; ca?: string },
-    callback: (res: HttpClientResponse) => void,
-  ): HttpClientRequest;
+/** `require("net")` and `require("tls")`: connect() throws at once when no socket can be made. */
+interface NetModule {
+  connect(options: { host: string; port: number; ca?: string }, callback: () => void): NetSocket;
 }
 
 /** Espruino's ESP32 Wifi module (libs/network/esp32/jswrap_esp32_network.c), as the firmware uses it. */

@@ -3,7 +3,7 @@
 
 declare function require(name: "Storage"): StorageModule;
 
-declare function require(name: "http"): HttpModule;
+declare function require(name: "net" | "tls"): NetModule;
 
 // Timers (the host project has Node's): firmware code types a handle as ReturnType<typeof setTimeout>.
 declare function setTimeout(fn: () => void, ms: number): number;

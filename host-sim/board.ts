@@ -190,6 +190,8 @@ export class Board {
     const modules = new Modules(realm);
     modules.provide("Storage", realm.object(storageModule(this.flash, realm)));
     modules.provide("http", this.net.module(realm));
+    modules.provide("net", this.net.module(realm, "net"));
+    modules.provide("tls", this.net.module(realm, "tls"));
     modules.provide("Wifi", this.wifi.module(realm));
     this.telnet.reset();
     modules.provide("TelnetServer", this.telnet.module(realm));

@@ -494,10 +494,14 @@ class Emitters {
 // Connections
 
 interface Conn {
+  /** An http client request (httpCRq and httpCRs), or a `net`/`tls` client socket (req === res). */
+  kind: "http" | "socket";
   req: object;
   res: object;
   realmGen: number;
   tls: boolean;
+  /** A socket's 'connect' has been queued (HTTP_NAME_CONNECTED). */
+  connected: boolean;
   entry: NetLogEntry;
   /** Worker socket id, 0 before the connect. */
   socket: number;
@@ -548,11 +552,12 @@ export class Network {
   private conns: Conn[] = [];
   private queue: QueuedEvent[] = [];
 
-  private logRequest(entry: NetLogEntry): void {
+  /** Logs a request; `onRequest` hears of it now, or (a socket) once its first bytes name it. */
+  private logRequest(entry: NetLogEntry, tell: boolean): void {
     this.requests++;
     this.log.push(entry);
     if (this.log.length > NET_LOG_MAX) this.log.splice(0, this.log.length - NET_LOG_MAX);
-    this.onRequest(entry);
+    if (tell) this.onRequest(entry);
   }
   private emitters = new Emitters();
   private gen = 0;
@@ -590,8 +595,14 @@ export class Network {
     this.conns = [];
   }
 
-  /** `require("http")` for a board's realm. */
-  module(realm: Realm): Record<string, unknown> {
+  /**
+   * `require("http")` for a board's realm; with `kind` "net" or "tls", `require("net")` or
+   * `require("tls")`: connect() makes a client socket at once (throwing as the device does when
+   * it cannot), writes go out as they are, end() closes it once what was written is sent
+   * (at once when nothing is left), 'data' gets at most 536 bytes at a time, 'error' (not for
+   * a plain close) then 'end' then 'close'(hadError) end it.
+   */
+  module(realm: Realm, kind: "http" | "net" | "tls" = "http"): Record<string, unknown> {
     const gen = this.gen;
     const em = this.emitters;
     const net = this;
@@ -655,6 +666,32 @@ export class Network {
       }),
     );
     const create = (realm.global.Object as ObjectConstructor).create;
+    const newConn = (kind: Conn["kind"], req: object, res: object, tls: boolean): Conn => ({
+      kind,
+      req,
+      res,
+      realmGen: gen,
+      tls,
+      connected: false,
+      entry: { at: 0, method: "", url: "" },
+      socket: 0,
+      sendData: undefined,
+      chunked: false,
+      close: false,
+      closeNow: false,
+      receiveData: "",
+      // a socket has no head to wait for (socketReceived: !isHttp)
+      hadHeaders: kind === "socket",
+      receiveCount: 0,
+      resChunked: false,
+      ended: false,
+      buffer: undefined,
+      inbound: "",
+      remote: "open",
+      tlsState: "handshake",
+      tlsFailure: "",
+      tlsReported: false,
+    });
     const request = (options: unknown, callback: unknown): object | undefined => {
       let opts = options;
       if (typeof opts === "string") opts = realm.fromHost(urlParse(opts));
@@ -670,34 +707,51 @@ export class Network {
       const res = create(resProto) as object;
       if (typeof callback === "function") em.add(req, "connect", callback as Listener);
       const o = opts as Record<string, unknown>;
-      const c: Conn = {
-        req,
-        res,
-        realmGen: gen,
-        tls: o.protocol === "https:",
-        entry: { at: 0, method: "", url: "" },
-        socket: 0,
-        sendData: undefined,
-        chunked: false,
-        close: false,
-        closeNow: false,
-        receiveData: "",
-        hadHeaders: false,
-        receiveCount: 0,
-        resChunked: false,
-        ended: false,
-        buffer: undefined,
-        inbound: "",
-        remote: "open",
-        tlsState: "handshake",
-        tlsFailure: "",
-        tlsReported: false,
-      };
+      const c = newConn("http", req, res, o.protocol === "https:");
       net.pending.set(req, { conn: c, options: o, realm });
       net.byObject.set(req, c);
       net.byObject.set(res, c);
       return req;
     };
+    if (kind !== "http") {
+      // jswrap_net_connect: a Socket (stream methods and write/end), connected at once
+      const socketProto = realm.object(
+        Object.assign({}, common, {
+          write(this: object, data: unknown): boolean {
+            net.write(this, data);
+            return false;
+          },
+          end(this: object, data?: unknown): void {
+            if (data !== undefined) net.write(this, data);
+            net.end(this);
+          },
+          available: resProto.available,
+          read: resProto.read,
+        }),
+      );
+      return realm.library({
+        connect(options: unknown, callback: unknown): object | undefined {
+          let opts = options;
+          if (typeof opts === "string") opts = realm.fromHost(urlParse(opts));
+          if (typeof opts !== "object" || opts === null) {
+            net.host.print("ERROR: Expecting Options to be an Object but it was " + describe(opts));
+            return undefined;
+          }
+          if (callback !== undefined && typeof callback !== "function") {
+            net.host.print("ERROR: Expecting Callback Function but got " + describe(callback));
+            return undefined;
+          }
+          const sock = create(socketProto) as object;
+          if (typeof callback === "function") em.add(sock, "connect", callback as Listener);
+          const o = opts as Record<string, unknown>;
+          const c = newConn("socket", sock, sock, kind === "tls");
+          net.pending.set(sock, { conn: c, options: o, realm });
+          net.byObject.set(sock, c);
+          net.connect(c, o, realm);
+          return sock;
+        },
+      });
+    }
     return realm.library({
       request,
       get(options: unknown, callback: unknown): object | undefined {
@@ -734,6 +788,19 @@ export class Network {
     if (!p) return;
     const { conn: c, options: o, realm } = p;
     if (c.close || c.closeNow) throw new realm.Error("This socket is closed");
+    if (c.kind === "socket") {
+      if (data !== undefined && data !== null) {
+        const bytes = asByteString(data);
+        // the log names the request a socket carries, as a sniffer would read its first line
+        if (c.sendData === undefined && c.entry.url) {
+          sniffRequest(c.entry, bytes);
+          this.onRequest(c.entry);
+        }
+        c.sendData = (c.sendData || "") + bytes;
+      } else if (c.sendData === undefined) c.sendData = "";
+      this.schedule();
+      return;
+    }
     if (c.sendData === undefined) {
       let head = "";
       if (!c.socket) {
@@ -769,24 +836,32 @@ export class Network {
   private end(req: object): void {
     const p = this.pending.get(req);
     if (!p) return;
-    this.write(req, p.conn.chunked ? "" : undefined);
-    p.conn.close = true;
+    const c = p.conn;
+    if (c.kind === "socket") {
+      // clientRequestEnd: with nothing left to send, close at the next pass
+      if (!c.sendData) c.closeNow = true;
+      c.close = true;
+      this.schedule();
+      return;
+    }
+    this.write(req, c.chunked ? "" : undefined);
+    c.close = true;
   }
 
   /** clientRequestConnect: resolve, then the blocking connect; failures throw as the device's do. */
   private connect(c: Conn, o: Record<string, unknown>, realm: Realm): void {
     let port = integerOption(o.port);
-    if (port === 0) port = c.tls ? 443 : 80;
+    if (port === 0) port = c.tls ? 443 : c.kind === "http" ? 80 : 0;
     const hostName = o.host;
     // the request-target as a server reads it from the request line: up to the first space
     // (the path can carry more of the head, as the firmware's does to send its User-Agent first)
-    const target = String(o.path).split(" ")[0];
+    const target = c.kind === "socket" ? "" : String(o.path).split(" ")[0];
     c.entry = {
       at: this.host.now(),
-      method: String(o.method),
+      method: c.kind === "socket" ? "" : String(o.method),
       url: (c.tls ? "https://" : "http://") + String(hostName === undefined ? "127.0.0.1" : hostName) + ":" + port + target,
     };
-    this.logRequest(c.entry);
+    this.logRequest(c.entry, c.kind === "http");
     const fail = (err: Error): never => {
       c.closeNow = true;
       this.finish(c, err.message);
@@ -932,7 +1007,8 @@ export class Network {
   /** One pass of socketClientConnectionsIdle for this connection; true when anything changed. */
   private pass(c: Conn): boolean {
     if (c.realmGen !== this.gen) return false;
-    const before = [c.sendData, c.receiveData, c.inbound.length, c.hadHeaders, c.ended, c.buffer, this.queue.length, c.remote].join("\u0000");
+    const isHttp = c.kind === "http";
+    const before = [c.sendData, c.receiveData, c.inbound.length, c.hadHeaders, c.ended, c.buffer, this.queue.length, c.remote, c.connected].join("\u0000");
     let error = 0;
     let closeNow = c.closeNow;
     const hadHeaders = c.hadHeaders;
@@ -943,6 +1019,7 @@ export class Network {
       if (!closeNow) {
         if (c.sendData) {
           const num = this.netSend(c, c.sendData.slice(0, CHUNK));
+          if (num > 0 && !c.connected && !isHttp) this.socketConnected(c, false);
           if (num < 0) {
             closeNow = true;
             error = num;
@@ -953,21 +1030,27 @@ export class Network {
           }
         } else {
           if (c.close) closeNow = true;
-          if (c.receiveCount > 0 || !hadHeaders) closeNow = false;
-          else if (!c.ended) {
-            c.ended = true;
-            this.enqueue(c, c.res, "end", []);
+          if (isHttp) {
+            if (c.receiveCount > 0 || !hadHeaders) closeNow = false;
+            else if (!c.ended) {
+              c.ended = true;
+              this.enqueue(c, c.res, "end", []);
+            }
           }
         }
         const got = this.netRecv(c);
         if (typeof got === "number" && got < 0) {
           closeNow = true;
           if (got === SOCKET_ERR_CLOSED) {
-            if (c.receiveCount > 0 || !hadHeaders) error = hadHeaders ? got : SOCKET_ERR_NO_RESP;
+            if (!isHttp || c.receiveCount > 0 || !hadHeaders) error = hadHeaders ? got : SOCKET_ERR_NO_RESP;
           } else error = got;
-        } else if (typeof got === "string") {
-          receiveData = this.received(c, receiveData + got);
-          c.receiveData = receiveData;
+        } else {
+          // a socket is connected once a recv does not fail (the handshake done, over TLS)
+          if (!c.connected && !isHttp && c.tlsState === "secure") this.socketConnected(c, !c.sendData);
+          if (typeof got === "string") {
+            receiveData = this.received(c, receiveData + got);
+            c.receiveData = receiveData;
+          }
         }
       }
     }
@@ -977,8 +1060,9 @@ export class Network {
         if (c.sendData && error === SOCKET_ERR_CLOSED) error = SOCKET_ERR_UNSENT_DATA;
         this.conns = this.conns.filter((x) => x !== c);
         c.close = true;
+        c.closeNow = true;
         if (c.socket) sockets().destroy(c.socket);
-        // fireErrorEvent: only the request hears it; a plain close is no error
+        // fireErrorEvent: only the request (or the socket) hears it; a plain close is no error
         const hadError = error < 0 && error !== SOCKET_ERR_CLOSED;
         if (hadError) {
           const p = this.pending.get(c.req);
@@ -994,13 +1078,28 @@ export class Network {
       }
       c.receiveData = receiveData;
     }
-    const after = [c.sendData, c.receiveData, c.inbound.length, c.hadHeaders, c.ended, c.buffer, this.queue.length, c.remote].join("\u0000");
+    const after = [c.sendData, c.receiveData, c.inbound.length, c.hadHeaders, c.ended, c.buffer, this.queue.length, c.remote, c.connected].join("\u0000");
     return before !== after;
+  }
+
+  /** A socket's 'connect' (with the socket), and 'drain' when nothing waits to be sent. */
+  private socketConnected(c: Conn, drain: boolean): void {
+    c.connected = true;
+    this.enqueue(c, c.req, "connect", [c.req]);
+    if (drain) this.enqueue(c, c.req, "drain", [c.req]);
   }
 
   /** socketReceived: the head first (then the response callback), then the body. */
   private received(c: Conn, data: string): string {
     let rd = data;
+    if (c.kind === "socket") {
+      // the log's status, as a sniffer reads it from the first line that comes back
+      if (c.entry.status === undefined) {
+        const m = /^HTTP\/1\.[01] ([0-9]{3})/.exec(rd);
+        if (m) c.entry.status = Number(m[1]);
+      }
+      return this.pushReceiveData(c, rd, false);
+    }
     if (!c.hadHeaders) {
       const head = parseResponseHead(rd);
       if (head) {
@@ -1087,6 +1186,14 @@ export class Network {
     this.onResponse(c.entry);
     if (!this.inFlight) for (const w of this.waiters.splice(0)) w();
   }
+}
+
+/** The method and URL of an HTTP request a socket carries, for the board's network log (not the device's). */
+function sniffRequest(entry: NetLogEntry, bytes: string): void {
+  const m = /^([A-Z]+) (\S+) HTTP\/1\.[01]\r\n/.exec(bytes);
+  if (!m) return;
+  entry.method = m[1];
+  if (m[2].startsWith("/")) entry.url += m[2];
 }
 
 /** What ssl_load_cacert makes of `ca`: nothing wrong, or the warning and error the device gives. */

@@ -10,7 +10,7 @@ import { TOKEN_SLOTS } from "../firmware/store/token.ts";
 import { Board } from "../host-sim/board.ts";
 import { SIM_NETWORK } from "../host-sim/cli.ts";
 import { Flash } from "../host-sim/storage.ts";
-import { startHostileServer, type HostileServer, type Scenario, type Seen } from "./support/hostile-server.ts";
+import { hugeHead, startHostileServer, type HostileServer, type Scenario, type Seen } from "./support/hostile-server.ts";
 import { bootDevice, keptToken, type Device } from "./support/pairing.ts";
 
 const TEN_MINUTES = 600000;
@@ -51,6 +51,41 @@ function healthy(board: Board, server: HostileServer, gap = LIMITS.minInterval *
 }
 
 describe("a hostile server, 10 minutes of board time each", () => {
+  it("1. a head of 150 header lines of 1000 bytes on every start: refused at once, said on screen, sockets closed", async () => {
+    const { d, server, board } = await face({ answer: (e) => (e === "start" ? { raw: hugeHead() } : undefined) });
+    await d.run(TEN_MINUTES);
+    healthy(board, server);
+    expect(d.current()!.screen).toBe("offline");
+    expect(d.current()!.texts[0]).toBe("Broken reply from the server");
+    // each start was refused on its head, not waited out (15 s), and its socket closed
+    const starts = d.requests().filter((r) => r.url.endsWith("/device"));
+    expect(starts.length).toBeGreaterThanOrEqual(10);
+    for (const r of board.net.log) expect(r.doneAt! - r.at).toBeLessThan(1000);
+    expect(server.open()).toBe(0);
+  });
+
+  it("2. a server that never answers: every request given up on is closed; at most one socket open", async () => {
+    let most = 0;
+    const { d, server, board } = await face({
+      answer: (_e, _n, _seen, s) => {
+        most = Math.max(most, s.open());
+        return { hold: true };
+      },
+    });
+    await d.run(TEN_MINUTES);
+    healthy(board, server);
+    // the screen: waiting to try again, or trying (a request may be out at the tenth minute)
+    const offline = d.screens.filter((s) => s.screen === "offline");
+    expect(offline.length).toBeGreaterThanOrEqual(8);
+    expect(offline.every((s) => s.texts[0] === "No reply from the server")).toBe(true);
+    expect(["offline", "requesting"]).toContain(d.current()!.screen);
+    expect(server.count).toBeGreaterThanOrEqual(8);
+    expect(most).toBe(1);
+    // the last one may still be waiting its 15 s out; none before it is open
+    expect(server.open()).toBeLessThanOrEqual(1);
+    expect(board.net.log.filter((r) => r.doneAt === undefined).length).toBeLessThanOrEqual(1);
+  });
+
   it("3. a token with CR/LF in it: refused before it is kept or sent; the screen says why", async () => {
     const { d, server, board } = await face({ token: () => ({ access_token: "tok\r\nX-Injected: 1\r\nHost: evil.example" }) });
     await d.until("code", 60000);

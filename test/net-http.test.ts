@@ -24,6 +24,7 @@ interface Seen {
 let server: Server;
 let port = 0;
 let dead = 0;
+let closedByDevice = 0;
 const seen: Seen[] = [];
 const held: { end(): void }[] = [];
 let code = "";
@@ -43,7 +44,11 @@ beforeAll(async () => {
       } else if (req.url === "/html") {
         res.writeHead(404, { "Content-Type": "text/html" });
         res.end("<html>not here</html>");
-      } else held.push(res); // /slow: never answered while the test runs
+      } else {
+        // /slow: never answered while the test runs; the device closes it when it gives up
+        held.push(res);
+        res.on("close", () => closedByDevice++);
+      }
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
@@ -75,11 +80,12 @@ function expectations(lines: string[], from: Seen[]): void {
   expect(replies.plain).toEqual({ status: 0, error: "refused http://", retryAfter: -1, body: null });
   expect(replies.bad).toEqual({ status: 0, error: "bad URL", retryAfter: -1, body: null });
   expect(lines).toContain("URL a%20b=%C3%A9~ true false");
-  // what the server read: ours is the User-Agent it keeps (the device's own comes second)
+  // what the server read: our User-Agent, once (the firmware writes the request itself)
   const form = from.find((s) => s.url === "/json?q=1")!;
   expect(form.method).toBe("POST");
   expect(form.userAgent).toBe("codepair/" + VERSION);
-  expect(form.rawUserAgents).toEqual(["codepair/" + VERSION, "Espruino 2v29"]);
+  expect(form.rawUserAgents).toEqual(["codepair/" + VERSION]);
+  expect(form.headers.host).toBe("127.0.0.1:" + port);
   expect(form.headers.accept).toBe("application/json");
   expect(form.headers["content-type"]).toBe("application/x-www-form-urlencoded");
   expect(form.body).toBe("k=%C3%A9%20%26&grant_type=refresh_token");
@@ -97,14 +103,25 @@ describe("net/http.ts", () => {
     board.flash.set("net.json", JSON.stringify({ port, dead }));
     const from = seen.length;
     board.boot(code);
+    const closed = closedByDevice;
     await drive(board, { held: () => held.length }, 60000, () => board.console.lines.includes("DONE"));
     expect(board.uncaught).toEqual([]);
     expectations(board.console.lines, seen.slice(from));
+    // the request that timed out was closed by the device, not left open
+    await until(() => closedByDevice > closed);
   });
 
   it.skipIf(!ESPRUINO)("on the real interpreter", async () => {
     const from = seen.length;
+    const closed = closedByDevice;
     const lines = await runLive(code, {}, (line) => line === "DONE", 20000, `require("Storage").writeJSON("net.json", ${JSON.stringify({ port, dead })});\n`);
     expectations(lines, seen.slice(from));
+    await until(() => closedByDevice > closed);
   });
 });
+
+/** Waits (real time, at most 5 s; not a timing assertion) until `cond` holds. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let k = 0; k < 500 && !cond(); k++) await new Promise((r) => setTimeout(r, 10));
+  expect(cond()).toBe(true);
+}

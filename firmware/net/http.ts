@@ -1,23 +1,33 @@
-// HTTP for the pairing flow, over Espruino's http client. What the device's client lacks is
-// added here, once: a timeout of our own (it has none, nor any way to abort: a late reply is
-// ignored); the throw from write()/end() when a socket cannot be made (refused, unknown host)
-// turned into the same failure as a timeout; the body streamed into the JSON reader, whose
-// byte limit caps what a reply may cost; plain http:// refused except to loopback; the
-// config's CA certificate passed as `ca` (DER: the device cannot parse PEM).
+// HTTP/1.1 for the pairing flow, spoken by the firmware itself over Espruino's `net` and `tls`
+// sockets (RFC 9112), not through its `http` module. 2v29's http client keeps every header of
+// a reply until the blank line (150 header lines of 1000 bytes ran the ESP32-like interpreter
+// out of memory, and its OUT OF MEMORY cannot be caught), and gives JavaScript no way to close
+// a request it has given up on (each time-out left its socket open and ~212 JsVars in use).
+// Here the status line and headers are read with a byte cap (MAX_HEAD) and only the three
+// headers the flow uses are kept; a request given up on is closed (socket.end()); the
+// request is written whole by us, with our own User-Agent, once.
 //
-// Measured on 2v29 (test/http-real.test.ts): statusCode is a String; 'data' brings at most
-// 536 bytes at a time, then 'end' and close(hadError) always come; the response never gets
-// 'error'; over HTTPS the request can get 'error' (mbedtls' close-notify) after a complete
-// body, so a request error counts only before the response began. TLS on 2v29 verifies no
-// certificate whatever `ca` says (libs/network/network.c: MBEDTLS_SSL_VERIFY_NONE).
+// Also here, once: a timeout (sockets have none); the throw from connect() when a socket
+// cannot be made (refused, unknown host) turned into the same failure as a timeout; the body
+// (by Content-Length, chunked, or to the close) streamed into the JSON reader, whose byte
+// limit caps what a reply may cost; plain http:// refused except to loopback; no header value
+// with CR, LF or NUL; the config's CA certificate passed as `ca` (DER).
+//
+// Measured on 2v29 (test/http-real.test.ts, test/net-socket-real.test.ts): connect() throws
+// InternalError "Unable to create socket" on a refused port and "Unable to locate host" for
+// an unknown name; 'data' brings at most 536 bytes at a time; 'end' then 'close' end every
+// socket, after 'error' when there was one; end() with nothing left to send closes the socket
+// at the next idle pass. Over TLS a close_notify can come as 'error' after a complete body, so
+// an error counts only before the reply's head. TLS on 2v29 verifies no certificate whatever
+// `ca` says (libs/network/network.c: MBEDTLS_SSL_VERIFY_NONE).
 import { createJsonReader, type JsonResult } from "../json/reader";
 import { VERSION } from "../version";
-import { formEncode, isLoopback, parseUrl } from "./url";
+import { formEncode, isLoopback, parseUrl, type Url } from "./url";
 
 export interface HttpRequest {
   method: string;
   url: string;
-  /** Sent besides Accept and User-Agent (simkl-api-key, Authorization). */
+  /** Sent besides Host, User-Agent, Accept and Connection (simkl-api-key, Authorization). */
   headers?: { [name: string]: string };
   /** A form body (application/x-www-form-urlencoded). */
   form?: { [name: string]: string };
@@ -26,7 +36,7 @@ export interface HttpRequest {
 }
 
 export interface HttpOptions {
-  /** PEM of the CA that signed the servers' certificates. */
+  /** DER of the CA that signed the servers' certificates. */
   ca?: string;
   /** ms. Default 15000. */
   timeout?: number;
@@ -34,8 +44,8 @@ export interface HttpOptions {
 
 /**
  * `status` 0: no reply came; `error` says why ("timeout", "connect", "dropped", "refused
- * http://", "bad URL"). Otherwise the status, the reply's `Retry-After` in seconds (-1 when
- * absent or a date), and the body as the JSON reader read it.
+ * http://", "bad URL", "bad request", "bad reply"). Otherwise the status, the reply's
+ * `Retry-After` in seconds (-1 when absent or a date), and the body as the JSON reader read it.
  */
 export interface HttpReply {
   status: number;
@@ -46,16 +56,15 @@ export interface HttpReply {
 
 export const USER_AGENT = "codepair/" + VERSION;
 
+/**
+ * Most bytes of a reply's status line and headers. A provider's head is well under 2 KB
+ * (Auth0's, with its security headers and cookies, about 1.5 KB); past this the reply is
+ * broken, and the socket is closed.
+ */
+export const MAX_HEAD = 8192;
+
 function noReply(error: string): HttpReply {
   return { status: 0, error: error, retryAfter: -1, body: null };
-}
-
-/** A header's value whatever its case, or "". */
-function header(headers: { [name: string]: string } | undefined, name: string): string {
-  if (!headers) return "";
-  const names = Object.keys(headers);
-  for (let k = 0; k < names.length; k++) if (names[k].toLowerCase() === name) return String(headers[names[k]]);
-  return "";
 }
 
 /**
@@ -69,15 +78,162 @@ export function retryAfterOf(value: string): number {
   return v.length > 9 ? 999999999 : parseInt(v, 10);
 }
 
+/** What connect() is given: host and port, and for https the CA (DER) when there is one. */
+export function socketOptions(u: Url, options: HttpOptions): { host: string; port: number; ca?: string } {
+  const o: { host: string; port: number; ca?: string } = { host: u.host, port: u.port };
+  if (u.https && options.ca) o.ca = options.ca;
+  return o;
+}
+
+/** The request's bytes (RFC 9112 §3), or "" when a header would carry CR, LF or NUL. */
+function requestText(r: HttpRequest, u: Url): string {
+  const body = r.form ? formEncode(r.form) : "";
+  // RFC 9110 §7.2: the port is left out when it is the scheme's default
+  let text = r.method + " " + u.path + " HTTP/1.1\r\nHost: " + u.host + (u.port === (u.https ? 443 : 80) ? "" : ":" + u.port);
+  text += "\r\nUser-Agent: " + USER_AGENT + "\r\nAccept: application/json\r\nConnection: close\r\n";
+  const extra = r.headers || {};
+  const names = Object.keys(extra);
+  for (let k = 0; k < names.length; k++) {
+    // a CR, LF or NUL would end the header and start lines of someone else's choosing
+    if (/[\r\n\0:]/.test(names[k]) || /[\r\n\0]/.test(extra[names[k]])) return "";
+    text += names[k] + ": " + extra[names[k]] + "\r\n";
+  }
+  if (r.form) text += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + body.length + "\r\n";
+  return text + "\r\n" + body;
+}
+
+/**
+ * Reads a reply as its bytes come: the head (at most MAX_HEAD bytes), then the body by
+ * Content-Length, chunked transfer coding (RFC 9112 §7.1) or the close, into the JSON reader.
+ * `write` returns false once the answer is known (complete, broken or refused).
+ */
+function createReplyReader(wanted: string[]) {
+  const reader = createJsonReader(wanted);
+  let head = "";
+  let inHead = true;
+  let status = 0;
+  let retryAfter = -1;
+  /** Body bytes still to come by Content-Length; -1: to the close. */
+  let left = -1;
+  let chunked = false;
+  /** Chunked: bytes left of the current chunk, -1 while its size line is read, -2 its CRLF. */
+  let chunk = -1;
+  let line = "";
+  let broken = "";
+
+  /** The head is in: its status and the headers the flow uses. False when it is not HTTP. */
+  function readHead(text: string): boolean {
+    const lines = text.split("\r\n");
+    const m = /^HTTP\/1\.[01] ([1-5][0-9][0-9])/.exec(lines[0]);
+    if (!m) return false;
+    status = parseInt(m[1], 10);
+    for (let k = 1; k < lines.length; k++) {
+      const colon = lines[k].indexOf(":");
+      if (colon <= 0) continue;
+      const name = lines[k].substr(0, colon).toLowerCase();
+      const value = lines[k].substr(colon + 1).trim();
+      if (name === "retry-after") retryAfter = retryAfterOf(value);
+      else if (name === "content-length") left = /^[0-9]+$/.test(value) && value.length < 10 ? parseInt(value, 10) : -1;
+      else if (name === "transfer-encoding") chunked = /chunked$/i.test(value);
+    }
+    // RFC 9112 §6.3: chunked wins over Content-Length
+    if (chunked) left = -1;
+    return true;
+  }
+
+  /** Body bytes (de-chunked) to the JSON reader; false once the answer is known. */
+  function body(data: string): boolean {
+    if (left >= 0) {
+      if (data.length > left) data = data.substr(0, left);
+      left -= data.length;
+      return reader.write(data) && left > 0;
+    }
+    return reader.write(data);
+  }
+
+  function dechunk(data: string): boolean {
+    let at = 0;
+    while (at < data.length) {
+      if (chunk === -1) {
+        const eol = data.indexOf("\n", at);
+        line += data.substr(at, eol < 0 ? data.length - at : eol - at);
+        if (line.length > 64) return fail();
+        if (eol < 0) return true;
+        at = eol + 1;
+        const size = /^[0-9a-fA-F]+/.exec(line.trim());
+        line = "";
+        if (!size || size[0].length > 6) return fail();
+        chunk = parseInt(size[0], 16);
+        // the last chunk: the body is whole (trailers are not read)
+        if (!chunk) return false;
+      } else if (chunk === -2) {
+        // the CRLF after a chunk's data
+        const eol = data.indexOf("\n", at);
+        if (eol < 0) return true;
+        at = eol + 1;
+        chunk = -1;
+      } else {
+        const piece = data.substr(at, chunk);
+        at += piece.length;
+        chunk -= piece.length;
+        if (!chunk) chunk = -2;
+        if (!reader.write(piece)) return false;
+      }
+    }
+    return true;
+  }
+
+  function fail(): boolean {
+    broken = "bad reply";
+    return false;
+  }
+
+  function write(data: string): boolean {
+    if (inHead) {
+      head += data;
+      const end = head.indexOf("\r\n\r\n");
+      if (end < 0 || end > MAX_HEAD) return head.length <= MAX_HEAD || fail();
+      if (!readHead(head.substr(0, end))) return fail();
+      data = head.substr(end + 4);
+      head = "";
+      // RFC 9110 §15.2: an interim 1xx reply comes before the real one
+      if (status < 200) return write(data);
+      inHead = false;
+      if (left === 0) return false;
+    }
+    return chunked ? dechunk(data) : body(data);
+  }
+
+  return {
+    write: write,
+    /** The reply as far as it came: "dropped" when its head never did. */
+    end(why: string): HttpReply {
+      if (broken || inHead) return noReply(broken || why);
+      return { status: status, error: "", retryAfter: retryAfter, body: reader.end() };
+    },
+  };
+}
+
 /** Makes the request; `done` is called once, later (never from inside this call). */
 export function request(r: HttpRequest, options: HttpOptions, done: (reply: HttpReply) => void): void {
   let finished = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let socket: NetSocket | null = null;
   const finish = (reply: HttpReply): void => {
     if (finished) return;
     finished = true;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
+    // whatever is left of the socket goes now: a server that stalls keeps nothing of ours open
+    const s = socket;
+    socket = null;
+    if (s) {
+      try {
+        s.end();
+      } catch (err) {
+        // already closed
+      }
+    }
     done(reply);
   };
   const later = (error: string): void => {
@@ -86,59 +242,27 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
   const u = parseUrl(r.url);
   if (!u) return later("bad URL");
   if (!u.https && !isLoopback(u.host)) return later("refused http://");
-  const headers: { [name: string]: string } = { Accept: "application/json" };
-  const extra = r.headers || {};
-  const names = Object.keys(extra);
-  for (let k = 0; k < names.length; k++) {
-    // a CR, LF or NUL would end the header and start lines of someone else's choosing
-    if (/[\r\n\0]/.test(names[k] + extra[names[k]])) return later("bad request");
-    headers[names[k]] = extra[names[k]];
-  }
-  const body = r.form ? formEncode(r.form) : "";
-  if (r.form) {
-    headers["Content-Type"] = "application/x-www-form-urlencoded";
-    headers["Content-Length"] = String(body.length);
-  }
-  const opts: { host: string; port: number; path: string; method: string; protocol: string; headers: { [name: string]: string }; ca?: string } = {
-    host: u.host,
-    port: u.port,
-    // 2v29 writes "<method> <path> HTTP/1.1\r\nUser-Agent: Espruino 2v29\r\n" itself
-    // (socketserver.c), so a User-Agent among the headers would come second, where servers
-    // that keep one (Node, nginx, Go) ignore it. The path ends the request line with ours
-    // and a header that takes the rest of the device's line: its User-Agent comes second.
-    path: u.path + " HTTP/1.1\r\nUser-Agent: " + USER_AGENT + "\r\nX-Request-Line:",
-    method: r.method,
-    protocol: u.https ? "https:" : "http:",
-    headers: headers,
-  };
-  if (u.https && options.ca) opts.ca = options.ca;
-  let answered = false;
+  const text = requestText(r, u);
+  if (!text) return later("bad request");
+  const reply = createReplyReader(r.wanted);
   timer = setTimeout(() => {
     timer = undefined;
     finish(noReply("timeout"));
   }, options.timeout || 15000);
   try {
-    const req = (require("http") as HttpModule).request(opts, (res: HttpClientResponse) => {
-      answered = true;
-      const status = parseInt(res.statusCode, 10) || 0;
-      const reader = createJsonReader(r.wanted);
-      const reply = (): void => {
-        finish({ status: status, error: "", retryAfter: retryAfterOf(header(res.headers, "retry-after")), body: reader.end() });
-      };
-      // the reader refuses more (broken, or past its byte limit): the answer is known now
-      res.on("data", (chunk: string) => {
-        if (!finished && !reader.write(chunk)) reply();
-      });
-      res.on("close", reply);
+    const s = (require(u.https ? "tls" : "net") as NetModule).connect(socketOptions(u, options), () => {});
+    socket = s;
+    s.on("data", (chunk: string) => {
+      if (!finished && !reply.write(chunk)) finish(reply.end("dropped"));
     });
-    // before a reply: the connection failed or was dropped; after: the body decides
-    req.on("error", () => {
-      if (!answered) finish(noReply("dropped"));
-    });
-    if (body) req.write(body);
-    req.end();
+    // before the head: the connection failed or was dropped; after it, the body decides
+    s.on("close", () => finish(reply.end("dropped")));
+    s.write(text);
   } catch (e) {
     // Espruino throws at once when it cannot make the socket: the same failure, later
+    socket = null;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
     later("connect");
   }
 }

@@ -184,3 +184,10 @@ export async function startHostileServer(scenario: Scenario, now: () => number =
   self.url = "http://127.0.0.1:" + self.port;
   return self;
 }
+
+/** A head far over any cap a device could afford: 150 lines of 1000 bytes, then a tiny body. */
+export function hugeHead(): string {
+  let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+  for (let k = 0; k < 150; k++) head += "X-Pad-" + String(k).padStart(3, "0") + ": " + "p".repeat(988) + "\r\n";
+  return head + "Content-Length: 2\r\n\r\n{}";
+}
