@@ -838,8 +838,12 @@ export class Network {
     if (!p) return;
     const c = p.conn;
     if (c.kind === "socket") {
-      // clientRequestEnd: with nothing left to send, close at the next pass
-      if (!c.sendData) c.closeNow = true;
+      // clientRequestEnd: with nothing left to send, close at the next pass (for the log, the
+      // request is over now: nothing the socket does from here reaches the firmware but 'close')
+      if (!c.sendData) {
+        c.closeNow = true;
+        this.finish(c, undefined);
+      }
       c.close = true;
       this.schedule();
       return;

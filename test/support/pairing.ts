@@ -64,6 +64,10 @@ export async function settle(board: Board, mock: { held(): number }): Promise<vo
     if (board.net.inFlight <= mock.held()) {
       // a reply that just ended may queue more board work: one more turn of Node's loop
       await new Promise((r) => setImmediate(r));
+      if (board.net.inFlight === 0) return;
+      // the server may still count a socket the device has just closed (a request it gave
+      // up on) as held: give its close a moment to arrive before trusting the count
+      if (board.net.inFlight <= mock.held()) await new Promise((r) => setTimeout(r, 5));
       if (board.net.inFlight <= mock.held()) return;
     }
     if (Date.now() - started > 10000) throw new Error(`HTTP did not settle: ${board.net.inFlight} in flight, ${mock.held()} held`);
