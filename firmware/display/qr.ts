@@ -2,9 +2,13 @@
 // ISO/IEC 18004:2015, byte mode only, versions 1–3 (21, 25, 29 modules: the ones that draw at
 // 2 px per module with a quiet zone inside the panel's 64 px), error correction L, M, Q, H.
 //
-// The symbol is held as one integer per row and one per column, so that the eight masks are
-// applied and scored with a few bitwise operations a line instead of statements a module:
-// the interpreter pays for every statement it reads, and a version 3 symbol has 841 modules.
+// Each step of the standard is a function named for its section: dataCodewords (§7.4),
+// errorCorrection (§7.5, §7.6), functionPatterns (§6.3), placeCodewords (§7.7.3), applyMask
+// (§7.8.2), penalty (§7.8.3), formatInformation (§7.9.1); version information (§7.10) starts
+// at version 7. The symbol is held as one integer per row and one per column, so that the
+// eight masks are applied and scored with a few bitwise operations a line instead of
+// statements a module: the interpreter pays for every statement it reads, and a version 3
+// symbol has 841 modules.
 
 export interface QrCode {
   version: number;
@@ -49,22 +53,59 @@ export function qrChoice(length: number, maxVersion: number): { version: number;
   return null;
 }
 
+/**
+ * The symbol while it is built (§6.3, §7.7), one integer a row and one a column, the modules
+ * in reverse: bit n − 1 − x of row y is module (x, y), bit n − 1 − y of column x the same
+ * module (reversed so that a row packs into the image most significant bit first).
+ */
+interface Matrix {
+  /** modules per side */
+  n: number;
+  /** dark modules, unmasked */
+  darkRows: Int32Array;
+  darkCols: Int32Array;
+  /** function patterns and format areas: neither data nor masked */
+  fixedRows: Int32Array;
+  fixedCols: Int32Array;
+  /** the symbol under the mask being tried, format information included */
+  rows: Int32Array;
+  cols: Int32Array;
+}
+
 /** The QR code of `data` (a byte string: one char = one byte) at version ≤ maxVersion, or null if it does not fit. */
 export function encodeQr(data: string, maxVersion: number): QrCode | null {
   const choice = qrChoice(data.length, maxVersion);
   if (!choice) return null;
   const version = choice.version;
   const level = choice.level;
-  const n = version * 4 + 17;
-  const blocks = blockCount(version, level);
-  const ecLen = EC_PER_BLOCK[(version - 1) * 4 + level];
-  const total = TOTAL_CODEWORDS[version - 1];
-  const dataLen = total - blocks * ecLen;
-  const blockLen = dataLen / blocks;
+  const stream = errorCorrection(dataCodewords(data, version, level), version, level);
+  const m = functionPatterns(version);
+  placeCodewords(m, stream);
+  const lines = linesOf(m.n);
+  // §7.8.3: the mask with the fewest penalty points, the lowest on a tie.
+  let best = 0;
+  let bestPoints = -1;
+  for (let mask = 0; mask < 8; mask++) {
+    applyMask(m, lines, mask);
+    formatInformation(m, level, mask);
+    const points = penalty(m);
+    if (bestPoints < 0 || points < bestPoints) {
+      best = mask;
+      bestPoints = points;
+    }
+  }
+  applyMask(m, lines, best);
+  formatInformation(m, level, best);
+  return { version: version, level: level, size: m.n, bits: packRows(m) };
+}
 
-  // §7.4.5 byte mode 0100, §7.4.1 an 8-bit count, the bytes, §7.4.9 terminator 0000 (the 12-bit
-  // header leaves exactly 4 bits for it), §7.4.10 pad codewords 11101100 00010001. Typed array
-  // stores keep the low 8 bits.
+/**
+ * §7.4: byte mode 0100, §7.4.1 an 8-bit count, the bytes, §7.4.9 terminator 0000 (the 12-bit
+ * header leaves exactly 4 bits for it), §7.4.10 pad codewords 11101100 00010001. Typed array
+ * stores keep the low 8 bits.
+ */
+function dataCodewords(data: string, version: number, level: number): Uint8Array {
+  const dataLen = TOTAL_CODEWORDS[version - 1] - blockCount(version, level) * EC_PER_BLOCK[(version - 1) * 4 + level];
   const codewords = new Uint8Array(dataLen);
   let prev = data.length;
   codewords[0] = 0x40 | (prev >> 4);
@@ -75,9 +116,22 @@ export function encodeQr(data: string, maxVersion: number): QrCode | null {
   }
   codewords[data.length + 1] = prev << 4;
   for (let i = data.length + 2; i < dataLen; i++) codewords[i] = (i - data.length) & 1 ? 0x11 : 0xec;
+  return codewords;
+}
 
-  // §7.5.2 Reed–Solomon over GF(2^8) with the prime polynomial x^8+x^4+x^3+x^2+1 (0x11D).
-  // exp is doubled so that exp[a + b] needs no "mod 255".
+/**
+ * §7.5.2 Reed–Solomon error correction codewords of each block, and §7.6 the final sequence:
+ * data codewords of the blocks interleaved, then their error correction codewords, and a zero
+ * byte more for the remainder bits.
+ */
+function errorCorrection(codewords: Uint8Array, version: number, level: number): Uint8Array {
+  const blocks = blockCount(version, level);
+  const ecLen = EC_PER_BLOCK[(version - 1) * 4 + level];
+  const total = TOTAL_CODEWORDS[version - 1];
+  const dataLen = codewords.length;
+  const blockLen = dataLen / blocks;
+  // GF(2^8) with the prime polynomial x^8+x^4+x^3+x^2+1 (0x11D). exp is doubled so that
+  // exp[a + b] needs no "mod 255".
   const exp = new Uint8Array(512);
   const log = new Uint8Array(256);
   for (let i = 0, x = 1; i < 255; i++) {
@@ -97,7 +151,6 @@ export function encodeQr(data: string, maxVersion: number): QrCode | null {
   const genLog = new Uint8Array(ecLen);
   for (let k = 0; k < ecLen; k++) genLog[k] = log[gen[ecLen - 1 - k]];
 
-  // §7.6: data codewords of the blocks interleaved, then their error correction codewords.
   const stream = new Uint8Array(total + 1);
   const rem = new Uint8Array(ecLen + 1);
   for (let b = 0; b < blocks; b++) {
@@ -111,11 +164,15 @@ export function encodeQr(data: string, maxVersion: number): QrCode | null {
     }
     for (let i = 0; i < ecLen; i++) stream[dataLen + i * blocks + b] = rem[i];
   }
+  return stream;
+}
 
-  // The symbol as integers, one per row and one per column, with the modules in reverse: bit
-  // n − 1 − x of row y is module (x, y), bit n − 1 − y of column x the same module. Reversed so
-  // that a row packs into the image most significant bit first. Dark modules, and function
-  // patterns (neither data nor masked).
+/**
+ * §6.3: the function patterns of a version 1–3 symbol, and the format areas (§7.9.1) kept
+ * free until the mask is known.
+ */
+function functionPatterns(version: number): Matrix {
+  const n = version * 4 + 17;
   const darkRows = new Int32Array(n);
   const darkCols = new Int32Array(n);
   const fixedRows = new Int32Array(n);
@@ -164,159 +221,196 @@ export function encodeQr(data: string, maxVersion: number): QrCode | null {
       fixedCols[n - 9 + k] |= 0x1f0;
     }
   }
+  return { n: n, darkRows: darkRows, darkCols: darkCols, fixedRows: fixedRows, fixedCols: fixedCols, rows: new Int32Array(n), cols: new Int32Array(n) };
+}
 
-  // §7.7.3: codeword bits, most significant first, in two-module columns from the bottom
-  // right, up then down, skipping the timing column; the remainder bits stay light (the
-  // stream has a zero byte more for them).
+/**
+ * §7.7.3: codeword bits, most significant first, in two-module columns from the bottom right,
+ * up then down, skipping the timing column; the remainder bits stay light (the stream has a
+ * zero byte more for them).
+ */
+function placeCodewords(m: Matrix, stream: Uint8Array): void {
+  const n = m.n;
   let bit = 0;
   for (let right = n - 1; right > 0; right -= 2) {
     if (right == 6) right = 5;
     const down = (right + 1) & 2;
     for (let v = 0; v < n; v++) {
       const y = down ? v : n - 1 - v;
-      const free = ~fixedRows[y];
+      const free = ~m.fixedRows[y];
       for (let u = n - 1 - right; u < n + 1 - right; u++) {
         if ((free >> u) & 1) {
           if (stream[bit >> 3] & (0x80 >> (bit & 7))) {
-            darkRows[y] |= 1 << u;
-            darkCols[n - 1 - u] |= 1 << (n - 1 - y);
+            m.darkRows[y] |= 1 << u;
+            m.darkCols[n - 1 - u] |= 1 << (n - 1 - y);
           }
           bit++;
         }
       }
     }
   }
+}
 
-  // The symbol under mask `mask`, format information included, into rows/cols.
-  const rows = new Int32Array(n);
-  const cols = new Int32Array(n);
-  // The modules of a line whose coordinate c (x along a row, y down a column: the same bits,
-  // the lines being reversed alike) is ≡ r (mod period) for a residue r in the bit set `residues`.
-  const every = (period: number, residues: number) => {
-    let p = 0;
-    for (let r = 0; r < period; r++) if ((residues >> r) & 1) p |= 1 << ((n - 1 - r) % period);
-    let t = 0;
-    for (let k = 0; k < n; k += period) t |= (p & ((1 << (n - k)) - 1)) << k;
-    return t;
+/**
+ * The modules of a line of n whose coordinate c (x along a row, y down a column: the same bits,
+ * the lines being reversed alike) is ≡ r (mod period) for a residue r in the bit set `residues`.
+ */
+function every(n: number, period: number, residues: number): number {
+  let p = 0;
+  for (let r = 0; r < period; r++) if ((residues >> r) & 1) p |= 1 << ((n - 1 - r) % period);
+  let t = 0;
+  for (let k = 0; k < n; k += period) t |= (p & ((1 << (n - k)) - 1)) << k;
+  return t;
+}
+
+/** The lines that the masks of Table 10 are made of, for a symbol of n modules a side. */
+interface Lines {
+  full: number;
+  even: number;
+  three0: number;
+  three1: number;
+  three2: number;
+  /** ⌊c / 3⌋ even */
+  sixLow: number;
+  /** ⌊c / 2⌋ even */
+  fourLow: number;
+}
+
+function linesOf(n: number): Lines {
+  return {
+    full: (1 << n) - 1,
+    even: every(n, 2, 1),
+    three0: every(n, 3, 1),
+    three1: every(n, 3, 2),
+    three2: every(n, 3, 4),
+    sixLow: every(n, 6, 7),
+    fourLow: every(n, 4, 3),
   };
-  const even = every(2, 1);
+}
+
+/**
+ * §7.8.2 Table 10, i the row and j the column: the modules of a line of n that mask `mask`
+ * inverts in row a (col = 0) or column a (col = 1). Masks 0, 3, 5, 6, 7 are symmetric in i and j.
+ */
+function maskPattern(lines: Lines, mask: number, a: number, col: number): number {
+  const full = lines.full;
+  const even = lines.even;
   const odd = full ^ even;
-  const three0 = every(3, 1);
-  const three1 = every(3, 2);
-  const three2 = every(3, 4);
-  const sixLow = every(6, 7); // ⌊c / 3⌋ even
-  const fourLow = every(4, 3); // ⌊c / 2⌋ even
-  // Table 10, i the row and j the column: the modules that mask `mask` inverts in row a
-  // (col = 0) or column a (col = 1). Masks 0, 3, 5, 6, 7 are symmetric in i and j.
-  const pattern = (mask: number, a: number, col: number) => {
-    const a2 = a % 2;
-    const a3 = a % 3;
-    if (mask == 0) return a2 ? odd : even; // (i + j) mod 2 = 0
-    if (mask == 1) return col ? even : a2 ? 0 : full; // i mod 2 = 0
-    if (mask == 2) return col ? (a3 ? 0 : full) : three0; // j mod 3 = 0
-    if (mask == 3) return a3 == 0 ? three0 : a3 == 1 ? three2 : three1; // (i + j) mod 3 = 0
-    // (⌊i / 2⌋ + ⌊j / 3⌋) mod 2 = 0
-    if (mask == 4) return col ? ((a / 3) & 1 ? full ^ fourLow : fourLow) : (a >> 1) & 1 ? full ^ sixLow : sixLow;
-    const product2 = a2 ? even : full; // ij mod 2 = 0
-    const product1 = a3 == 1 ? three1 : a3 == 2 ? three2 : 0; // ij mod 3 = 1
-    // ij mod 2 + ij mod 3 = 0
-    if (mask == 5) return product2 & (a3 ? three0 : full);
-    // (ij mod 2 + ij mod 3) mod 2 = 0 and ((i + j) mod 2 + ij mod 3) mod 2 = 0: the first term
-    // 0 and ij mod 3 ≠ 1, or the first term 1 and ij mod 3 = 1.
-    return (mask == 6 ? product2 : a2 ? odd : even) ^ product1;
-  };
+  const three0 = lines.three0;
+  const three1 = lines.three1;
+  const three2 = lines.three2;
+  const a2 = a % 2;
+  const a3 = a % 3;
+  if (mask == 0) return a2 ? odd : even; // (i + j) mod 2 = 0
+  if (mask == 1) return col ? even : a2 ? 0 : full; // i mod 2 = 0
+  if (mask == 2) return col ? (a3 ? 0 : full) : three0; // j mod 3 = 0
+  if (mask == 3) return a3 == 0 ? three0 : a3 == 1 ? three2 : three1; // (i + j) mod 3 = 0
+  // (⌊i / 2⌋ + ⌊j / 3⌋) mod 2 = 0: ⌊c / 3⌋ even along a row, ⌊c / 2⌋ even down a column
+  if (mask == 4) return col ? ((a / 3) & 1 ? full ^ lines.fourLow : lines.fourLow) : (a >> 1) & 1 ? full ^ lines.sixLow : lines.sixLow;
+  const product2 = a2 ? even : full; // ij mod 2 = 0
+  const product1 = a3 == 1 ? three1 : a3 == 2 ? three2 : 0; // ij mod 3 = 1
+  // ij mod 2 + ij mod 3 = 0
+  if (mask == 5) return product2 & (a3 ? three0 : full);
+  // (ij mod 2 + ij mod 3) mod 2 = 0 and ((i + j) mod 2 + ij mod 3) mod 2 = 0: the first term
+  // 0 and ij mod 3 ≠ 1, or the first term 1 and ij mod 3 = 1.
+  return (mask == 6 ? product2 : a2 ? odd : even) ^ product1;
+}
+
+/** §7.8.2: the data modules under mask `mask` into rows/cols; the function patterns as they are. */
+function applyMask(m: Matrix, lines: Lines, mask: number): void {
+  const n = m.n;
+  // Rows repeat the pattern every 12, columns every 6.
+  const rowPatterns: number[] = [];
+  const colPatterns: number[] = [];
+  for (let k = 0; k < 12; k++) {
+    rowPatterns[k] = maskPattern(lines, mask, k, 0);
+    if (k < 6) colPatterns[k] = maskPattern(lines, mask, k, 1);
+  }
+  for (let k = 0; k < n; k++) {
+    m.rows[k] = m.darkRows[k] ^ (rowPatterns[k % 12] & ~m.fixedRows[k]);
+    m.cols[k] = m.darkCols[k] ^ (colPatterns[k % 6] & ~m.fixedCols[k]);
+  }
+}
+
+/**
+ * §7.9.1, Annex C: level bits (L 01, M 00, Q 11, H 10) and mask, BCH(15,5) with generator
+ * 10100110111 (0x537), XOR 101010000010010 (0x5412); bit 14 is the most significant. Drawn as
+ * Figure 25: bits 0–7 down column 8 (skipping the timing row) and right to left along row 8;
+ * bits 8–14 along row 8 from column 7 leftwards (skipping the timing column) and down column 8.
+ */
+function formatInformation(m: Matrix, level: number, mask: number): void {
+  const n = m.n;
+  const info = ((level ^ 1) << 3) | mask;
+  let r = info << 10;
+  for (let i = 14; i >= 10; i--) if ((r >> i) & 1) r ^= 0x537 << (i - 10);
+  const format = ((info << 10) | r) ^ 0x5412;
   const dark = (x: number, y: number) => {
-    rows[y] |= 1 << (n - 1 - x);
-    cols[x] |= 1 << (n - 1 - y);
+    m.rows[y] |= 1 << (n - 1 - x);
+    m.cols[x] |= 1 << (n - 1 - y);
   };
-  const apply = (mask: number) => {
-    // Rows repeat the pattern every 12, columns every 6.
-    const rowPatterns: number[] = [];
-    const colPatterns: number[] = [];
-    for (let k = 0; k < 12; k++) {
-      rowPatterns[k] = pattern(mask, k, 0);
-      if (k < 6) colPatterns[k] = pattern(mask, k, 1);
-    }
-    for (let k = 0; k < n; k++) {
-      rows[k] = darkRows[k] ^ (rowPatterns[k % 12] & ~fixedRows[k]);
-      cols[k] = darkCols[k] ^ (colPatterns[k % 6] & ~fixedCols[k]);
-    }
-    // §7.9.1, Annex C: level bits (L 01, M 00, Q 11, H 10) and mask, BCH(15,5) with generator
-    // 10100110111 (0x537), XOR 101010000010010 (0x5412); bit 14 is the most significant.
-    const info = ((level ^ 1) << 3) | mask;
-    let r = info << 10;
-    for (let i = 14; i >= 10; i--) if ((r >> i) & 1) r ^= 0x537 << (i - 10);
-    const format = ((info << 10) | r) ^ 0x5412;
-    // Figure 25: bits 0–7 down column 8 (skipping the timing row) and right to left along row 8;
-    // bits 8–14 along row 8 from column 7 leftwards (skipping the timing column) and down column 8.
-    for (let i = 0; i < 15; i++) {
-      if ((format >> i) & 1) {
-        if (i < 8) {
-          dark(8, i < 6 ? i : i + 1);
-          dark(n - 1 - i, 8);
-        } else {
-          dark(i < 9 ? 7 : 14 - i, 8);
-          dark(8, n - 15 + i);
-        }
+  for (let i = 0; i < 15; i++) {
+    if ((format >> i) & 1) {
+      if (i < 8) {
+        dark(8, i < 6 ? i : i + 1);
+        dark(n - 1 - i, 8);
+      } else {
+        dark(i < 9 ? 7 : 14 - i, 8);
+        dark(8, n - 15 + i);
       }
-    }
-  };
-
-  // §7.8.3 Table 11: penalty points of the masked symbol (rows, and columns for the lines).
-  // Points are counted bit by bit where bits are few (v &= v − 1 drops the lowest).
-  const score = () => {
-    let points = 0;
-    // Dark modules per byte lane of the rows, summed over the rows: below 256 a lane.
-    let darkLanes = 0;
-    for (let k = 0; k < 2 * n; k++) {
-      const v = k < n ? rows[k] : cols[k - n];
-      const light = ~v & full;
-      // Feature 1: a run of 5 + i same-colour modules scores 3 + i. `same` marks each start of 5
-      // alike: a run of 5 + i gives i + 1 consecutive marks; the first of them scores 2 more.
-      let same = ~(v ^ (v >> 1)) & (full >> 1);
-      same &= same >> 1;
-      same &= same >> 2;
-      for (let first = same & ~(same << 1); first; first &= first - 1) points += 2;
-      for (; same; same &= same - 1) points++;
-      // Feature 3: 1011101 with 4 light modules before or after it, inside the symbol: 40 each.
-      let finder = v & (light >> 1) & (v >> 2) & (v >> 3) & (v >> 4) & (light >> 5) & (v >> 6);
-      if (finder) {
-        let gap = light & (light >> 1);
-        gap &= gap >> 2;
-        for (finder = (finder & (gap >> 7)) | (gap & (finder >> 4)); finder; finder &= finder - 1) points += 40;
-      }
-      if (k < n) {
-        // Set bits counted in parallel: per pair, per nibble, per byte.
-        let c = v - ((v >> 1) & 0x55555555);
-        c = (c & 0x33333333) + ((c >> 2) & 0x33333333);
-        darkLanes += (c + (c >> 4)) & 0x0f0f0f0f;
-        // Feature 2: each 2×2 block of one colour scores 3.
-        if (k < n - 1) {
-          const across = v ^ rows[k + 1];
-          for (let square = ~(across | (across >> 1) | v ^ (v >> 1)) & (full >> 1); square; square &= square - 1) points += 3;
-        }
-      }
-    }
-    // Feature 4: 10 points per 5 % that the dark share is away from 50 %. The lanes are added
-    // arithmetically: their sum can pass 2^31.
-    let darkCount = 0;
-    for (; darkLanes; darkLanes = Math.floor(darkLanes / 256)) darkCount += darkLanes % 256;
-    return points + 10 * Math.floor(Math.abs(darkCount * 20 - n * n * 10) / (n * n));
-  };
-
-  let best = 0;
-  let bestPoints = -1;
-  for (let mask = 0; mask < 8; mask++) {
-    apply(mask);
-    const points = score();
-    if (bestPoints < 0 || points < bestPoints) {
-      best = mask;
-      bestPoints = points;
     }
   }
-  apply(best);
+}
 
-  // The rows one after another, most significant bit first: each byte from at most two rows.
+/**
+ * §7.8.3 Table 11: penalty points of the masked symbol (rows, and columns for the lines).
+ * Points are counted bit by bit where bits are few (v &= v − 1 drops the lowest).
+ */
+function penalty(m: Matrix): number {
+  const n = m.n;
+  const full = (1 << n) - 1;
+  let points = 0;
+  // Dark modules per byte lane of the rows, summed over the rows: below 256 a lane.
+  let darkLanes = 0;
+  for (let k = 0; k < 2 * n; k++) {
+    const v = k < n ? m.rows[k] : m.cols[k - n];
+    const light = ~v & full;
+    // Feature 1: a run of 5 + i same-colour modules scores 3 + i. `same` marks each start of 5
+    // alike: a run of 5 + i gives i + 1 consecutive marks; the first of them scores 2 more.
+    let same = ~(v ^ (v >> 1)) & (full >> 1);
+    same &= same >> 1;
+    same &= same >> 2;
+    for (let first = same & ~(same << 1); first; first &= first - 1) points += 2;
+    for (; same; same &= same - 1) points++;
+    // Feature 3: 1011101 with 4 light modules before or after it, inside the symbol: 40 each.
+    let finder = v & (light >> 1) & (v >> 2) & (v >> 3) & (v >> 4) & (light >> 5) & (v >> 6);
+    if (finder) {
+      let gap = light & (light >> 1);
+      gap &= gap >> 2;
+      for (finder = (finder & (gap >> 7)) | (gap & (finder >> 4)); finder; finder &= finder - 1) points += 40;
+    }
+    if (k < n) {
+      // Set bits counted in parallel: per pair, per nibble, per byte.
+      let c = v - ((v >> 1) & 0x55555555);
+      c = (c & 0x33333333) + ((c >> 2) & 0x33333333);
+      darkLanes += (c + (c >> 4)) & 0x0f0f0f0f;
+      // Feature 2: each 2×2 block of one colour scores 3.
+      if (k < n - 1) {
+        const across = v ^ m.rows[k + 1];
+        for (let square = ~(across | (across >> 1) | v ^ (v >> 1)) & (full >> 1); square; square &= square - 1) points += 3;
+      }
+    }
+  }
+  // Feature 4: 10 points per 5 % that the dark share is away from 50 %. The lanes are added
+  // arithmetically: their sum can pass 2^31.
+  let darkCount = 0;
+  for (; darkLanes; darkLanes = Math.floor(darkLanes / 256)) darkCount += darkLanes % 256;
+  return points + 10 * Math.floor(Math.abs(darkCount * 20 - n * n * 10) / (n * n));
+}
+
+/** The rows one after another, most significant bit first: each byte from at most two rows. */
+function packRows(m: Matrix): Uint8Array {
+  const n = m.n;
+  const rows = m.rows;
   const bits = new Uint8Array((n * n + 7) >> 3);
   for (let b = 0, y = 0, used = 0; b < bits.length; b++) {
     // `used` bits of row y are packed already.
@@ -330,7 +424,7 @@ export function encodeQr(data: string, maxVersion: number): QrCode | null {
       bits[b] = (rows[y - 1] << used) | (y < n ? rows[y] >> (n - used) : 0);
     }
   }
-  return { version: version, level: level, size: n, bits: bits };
+  return bits;
 }
 
 /**
