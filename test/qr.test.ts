@@ -4,7 +4,8 @@
 // division, and the penalty rules counted module by module.
 import { readQr } from "./support/camera.ts";
 import { describe, expect, it } from "vitest";
-import { encodeQr, qrCapacity, qrChoice, qrImage, type QrCode } from "../firmware/display/qr.ts";
+import QRCode from "qrcode";
+import { encodeQr, qrCapacity, qrChoice, qrFinish, qrImage, qrJob, qrPlan, type QrCode, type QrPlan, type QrSegment } from "../firmware/display/qr.ts";
 
 // ---- the standard's tables, as printed ----------------------------------------------------
 
@@ -464,5 +465,127 @@ describe("QR encoder: the image for the OLED", () => {
     expect(lit.length).toBe(qr.bits.length);
     for (let k = 0; k < 29 * 29; k++) expect(((lit[k >> 3] >> (7 - (k & 7))) & 1) === 1).toBe(!dark(qr, k % 29, Math.floor(k / 29)));
     expect(qr.bits).toEqual(before);
+  });
+});
+
+// ---- segments, and a reference encoder as the oracle ----------------------------------------
+
+/** The symbol of `plan` drawn with `mask` (-1: the encoder's choice), all steps at once. */
+function encodePlan(plan: QrPlan, mask: number): QrCode {
+  return qrFinish(qrJob(Object.assign({}, plan, { mask })));
+}
+
+/** The same segments, version, level and mask by the `qrcode` package (soldair/node-qrcode): dark modules row by row. */
+function oracle(plan: QrPlan, mask: number): boolean[] {
+  const segments = plan.segments.map((s) => {
+    const part = plan.text.slice(s.start, s.end);
+    return s.alphanumeric ? { data: part, mode: "alphanumeric" as const } : { data: Uint8Array.from(part, (c) => c.charCodeAt(0)), mode: "byte" as const };
+  });
+  const q = QRCode.create(segments, { version: plan.version, errorCorrectionLevel: "LMQH"[plan.level] as "L", maskPattern: mask as 0 });
+  expect(q.version).toBe(plan.version);
+  return Array.from(q.modules.data, (d) => d === 1);
+}
+
+function modules(qr: QrCode): boolean[] {
+  const out: boolean[] = [];
+  for (let k = 0; k < qr.size * qr.size; k++) out.push(((qr.bits[k >> 3] >> (7 - (k & 7))) & 1) === 1);
+  return out;
+}
+
+/** Bits that §7.4 takes for `segments` of `text` at versions 1–9. */
+function segmentBits(plan: QrPlan): number {
+  return plan.segments.reduce((bits, s) => {
+    const n = s.end - s.start;
+    return bits + (s.alphanumeric ? 4 + 9 + 11 * Math.floor(n / 2) + 6 * (n % 2) : 4 + 8 + 8 * n);
+  }, 0);
+}
+
+/** Links and texts of many lengths and contents: upper-cased hosts, user codes, bytes. */
+function texts(): string[] {
+  const out: string[] = [];
+  const hosts = ["HTTPS://LOGIN.YOTOPLAY.COM", "HTTPS://AB.KINDE.COM", "HTTPS://DEV-ABCD1234.US.AUTH0.COM", "HTTP://LOCALHOST:3000", "https://x.io"];
+  const rests = ["/activate?user_code=ABCD-EFGH", "/device?user_code=CSLDFDUU", "/d?c=WDJB-MJHT&x=1", "/pin", "", "/A/B/C/1234567890"];
+  for (const h of hosts) for (const r of rests) out.push(h + r);
+  for (let n = 1; n <= 60; n += 3) out.push("HTTPS://PAIR.EXAMPLE/ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 $%*+-./:abc".slice(0, n));
+  for (let i = 0; i < 30; i++) out.push(byteString("https://pair.example/" + (i * 7919).toString(36).toUpperCase() + "?u=" + i + "&é=" + "AB12".repeat(i % 5)));
+  return out;
+}
+
+describe("QR encoder: segments (§7.4.4 alphanumeric, §7.4.5 byte)", () => {
+  it("splits a link into the segments with the fewest bits, over every split into whole runs", () => {
+    const alnum = (c: string) => "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:".includes(c);
+    for (const text of texts()) {
+      const plan = qrPlan(text, 40, true);
+      if (!plan) continue;
+      // the segments cover the text in order, and alphanumeric ones hold only its characters
+      expect(plan.segments.map((s) => text.slice(s.start, s.end)).join("")).toBe(text);
+      for (const s of plan.segments) if (s.alphanumeric) expect([...text.slice(s.start, s.end)].every(alnum)).toBe(true);
+      // every choice of runs (alphanumeric or byte) costs at least as much
+      const runs: [number, number, boolean][] = [];
+      for (let i = 0; i < text.length; ) {
+        let j = i + 1;
+        while (j < text.length && alnum(text[j]) === alnum(text[i])) j++;
+        runs.push([i, j, alnum(text[i])]);
+        i = j;
+      }
+      const alnumRuns = runs.filter((r) => r[2]);
+      let fewest = Infinity;
+      for (let choice = 0; choice < 1 << Math.min(alnumRuns.length, 12); choice++) {
+        const segs: QrSegment[] = [];
+        let a = 0;
+        for (const r of runs) {
+          const asAlnum = r[2] && ((choice >> a++) & 1) === 1;
+          const last = segs[segs.length - 1];
+          if (!asAlnum && last && !last.alphanumeric) last.end = r[1];
+          else segs.push({ alphanumeric: asAlnum, start: r[0], end: r[1] });
+        }
+        fewest = Math.min(fewest, segmentBits({ ...plan, segments: segs }));
+      }
+      expect(segmentBits(plan), text).toBe(fewest);
+    }
+  });
+
+  it("byte mode only when asked: one segment", () => {
+    const plan = qrPlan("HTTPS://LOGIN.YOTOPLAY.COM/activate", 3, false) as QrPlan;
+    expect(plan.segments).toEqual([{ alphanumeric: false, start: 0, end: 35 }]);
+  });
+
+  it("every symbol equals the qrcode package's module for module, for each of the eight masks", () => {
+    let symbols = 0;
+    for (const text of texts()) {
+      for (const alphanumeric of [true, false]) {
+        const plan = qrPlan(text, 3, alphanumeric);
+        if (!plan) continue;
+        for (let mask = 0; mask < 8; mask++) {
+          const mine = encodePlan(plan, mask);
+          expect(mine.mask).toBe(mask);
+          expect(modules(mine), `${JSON.stringify(text)} ${plan.version}-${"LMQH"[plan.level]} mask ${mask}`).toEqual(oracle(plan, mask));
+          symbols++;
+        }
+      }
+    }
+    expect(symbols).toBeGreaterThan(600);
+  });
+
+  it("the chosen mask has the fewest penalty points (§7.8.3), and jsQR reads every symbol back", () => {
+    for (const text of texts()) {
+      const plan = qrPlan(text, 3, true);
+      if (!plan) continue;
+      const qr = encodePlan(plan, -1);
+      const mask = maskOf(qr);
+      expect(mask).toBe(qr.mask);
+      const points = MASKS.map((_, m) => penalty(remasked(qr, mask, m)));
+      expect(mask, text).toBe(points.indexOf(Math.min(...points)));
+      expect(Buffer.from(decodePaper(qr)?.binaryData || []).toString("latin1"), text).toBe(text);
+      expect(Buffer.from(decodeOled(qr)?.binaryData || []).toString("latin1"), text).toBe(text);
+    }
+  });
+
+  it("alphanumeric segments put a Yoto link (55 bytes, too long for byte mode at version 3) into version 3", () => {
+    const link = "HTTPS://LOGIN.YOTOPLAY.COM/activate?user_code=ABCD-EFGH";
+    expect(qrPlan(link, 3, false)).toBeNull();
+    const plan = qrPlan(link, 3, true) as QrPlan;
+    expect(plan.version).toBe(3);
+    expect(plan.segments.map((s) => s.alphanumeric)).toEqual([true, false, true]);
   });
 });

@@ -12,7 +12,7 @@ describe.skipIf(!ESPRUINO)("screens on the real interpreter ($ESPRUINO)", () => 
       const out = await bundleFirmware({ entry: "test/fixtures/display/entry.ts" });
       expect(out.problems).toEqual([]);
       const config = { display: { height } };
-      const calls = Object.keys(SCREENS).map((name) => `show(${JSON.stringify(SCREENS[name])}, ${NOW});`);
+      const calls = Object.keys(SCREENS).map((name) => `show(${JSON.stringify(SCREENS[name])}, ${NOW}); settle();`);
       const real = runOnEspruino(
         `require("Storage").writeJSON("codepair.json", ${JSON.stringify(config)});\n` + I2C_TRACE_PRELUDE + out.code + "\n" + calls.join("\n"),
       );

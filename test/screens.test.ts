@@ -6,7 +6,7 @@ import { bundleFirmware } from "../build.mjs";
 import type { Screen } from "../firmware/display/screens.ts";
 import { KINDE_LINK, NOW, SCREENS, code } from "./support/screen-states.ts";
 import { boardWithConfig } from "./support/firmware.ts";
-import { readQr } from "./support/camera.ts";
+import { asLink, readQr } from "./support/camera.ts";
 import { compareWithScreen } from "./support/screens.ts";
 import type { Board } from "../host-sim/board.ts";
 
@@ -28,16 +28,21 @@ function pages(board: Board, screen: Screen): number {
   return board.evaluate(`codePages(${JSON.stringify(screen)})`) as number;
 }
 
+/** Shows a screen, then lets the board's timers run (the QR code is built from the event loop). */
 function show(board: Board, screen: Screen, now: number): boolean {
   const drawn = board.evaluate(`show(${JSON.stringify(screen)}, ${now})`);
+  board.clock.runUntilIdle(1000);
   expect(board.uncaught).toEqual([]);
   return drawn as boolean;
 }
 
-/** The link in the QR code on the panel, read as a phone camera would, or null. */
+/**
+ * The link in the QR code on the panel, read as a phone camera would, or null; as a URL reads
+ * it (the scheme and host go in upper case, and come back in lower case).
+ */
 function decodeQr(board: Board): string | null {
   const found = readQr(board.screen(), board.width, board.height, { scale: 4, border: 16, inversion: "dontInvert" });
-  return found ? found.data : null;
+  return found ? asLink(found.data) : null;
 }
 
 for (const height of [64, 32] as const) {
@@ -61,26 +66,38 @@ function linkOfLength(n: number): string {
 const QR_CAPACITY = 53; // version 3, level L, byte mode (ISO/IEC 18004 Table 7)
 
 describe("the QR code on the emulated panel", () => {
-  it("reads back as the exact link for every length the encoder fits, beside the code", () => {
+  it("reads back as the exact link for every length, beside the code; the verification_uri's once the link no longer fits", () => {
     const board = bootPanel(64);
     const failures: string[] = [];
-    for (let n = 1; n <= QR_CAPACITY; n++) {
+    const uri = "https://auth.example.com/activate";
+    let complete = 0;
+    // From the first length with a host ("https://a") to well past byte mode's 53 bytes.
+    for (let n = 9; n <= linkOfLength(200).length; n++) {
       const link = linkOfLength(n);
-      expect(show(board, code({ code: "WDJB-MJHT", uri: "https://auth.example.com/activate", link }), NOW)).toBe(true);
+      expect(show(board, code({ code: "WDJB-MJHT", uri, link }), NOW)).toBe(true);
       const read = decodeQr(board);
-      if (read !== link) failures.push(`${n}: read ${JSON.stringify(read)}`);
+      if (read === link) complete = n;
+      else if (read !== uri || n <= QR_CAPACITY) failures.push(`${n}: read ${JSON.stringify(read)}`);
     }
     expect(failures).toEqual([]);
+    // Alphanumeric mode for the upper-cased scheme and host and for the code: 6 bytes more than
+    // byte mode's 53 for this link (its tail after the code is lower case).
+    expect(complete).toBeGreaterThanOrEqual(QR_CAPACITY + 6);
   });
 
-  it("is not drawn for a link one byte too long: the code screen shows the link as text", () => {
+  it("is not drawn for a link that is not http(s), nor for a link too long whose verification_uri is too long too", () => {
     const board = bootPanel(64);
-    const link = linkOfLength(QR_CAPACITY + 1);
-    const screen = code({ code: "WDJB-MJHT", uri: "https://auth.example.com/activate", link });
-    expect(pages(board, screen)).toBe(1);
-    show(board, screen, NOW);
-    expect(decodeQr(board)).toBe(null);
+    for (const screen of [
+      code({ code: "WDJB-MJHT", uri: "https://auth.example.com/activate", link: "otpauth://pair?c=WDJB-MJHT" }),
+      code({ code: "WDJB-MJHT", uri: "https://auth.example.com/" + "a".repeat(60), link: "https://auth.example.com/" + "a".repeat(60) + "?c=WDJB-MJHT" }),
+    ]) {
+      expect(pages(board, screen)).toBe(1);
+      show(board, screen, NOW);
+      expect(decodeQr(board)).toBe(null);
+    }
     const page1 = bootPanel(64);
+    const link = "otpauth://pair?c=WDJB-MJHT";
+    show(board, code({ code: "WDJB-MJHT", uri: "https://auth.example.com/activate", link }), NOW);
     show(page1, code({ code: "WDJB-MJHT", uri: "https://auth.example.com/activate", link: "", page: 1 }), NOW);
     expect(Array.from(board.screen())).toEqual(Array.from(page1.screen()));
   });
@@ -151,5 +168,61 @@ describe("redrawing", () => {
     board.display.resetStats();
     show(board, { kind: "wifi-failed", network: "HomeNetwork", retryAt: NOW + 12 }, NOW + 1);
     expect(board.display.stats.dataBytes).toBe(128); // "Retrying in 11 s": the foot's page
+  });
+});
+
+describe("real providers' links", () => {
+  /** Subdomains and tenants of `n` characters. */
+  const name = (n: number) => "codepairdisplaytenantabcdefghij".slice(0, n);
+  const links: { provider: string; link: string; uri: string; code: string }[] = [];
+  for (let n = 3; n <= 30; n++) {
+    links.push({ provider: `Kinde, ${n}-char subdomain`, uri: `https://${name(n)}.kinde.com/device`, link: `https://${name(n)}.kinde.com/device?user_code=CSLDFDUU`, code: "CSLDFDUU" });
+  }
+  links.push({ provider: "Yoto (Auth0)", uri: "https://login.yotoplay.com/activate", link: "https://login.yotoplay.com/activate?user_code=ABCD-EFGH", code: "ABCD-EFGH" });
+  for (let n = 3; n <= 30; n++) {
+    const tenant = `dev-${name(n)}`.slice(0, n);
+    links.push({ provider: `Auth0, ${n}-char tenant`, uri: `https://${tenant}.us.auth0.com/activate`, link: `https://${tenant}.us.auth0.com/activate?user_code=ABCD-EFGH`, code: "ABCD-EFGH" });
+  }
+
+  it("each shows the complete link, or the short link, as a QR code that reads back as the link it stands for", () => {
+    const board = bootPanel(64);
+    const rows: string[] = [];
+    const wrong: string[] = [];
+    for (const l of links) {
+      show(board, code({ code: l.code, uri: l.uri, link: l.link }), NOW);
+      const read = decodeQr(board);
+      const shown = read === l.link ? "complete link" : read === l.uri ? "short link" : read === null ? "no QR" : "WRONG: " + read;
+      if (shown.startsWith("WRONG") || shown === "no QR") wrong.push(`${l.link}: ${shown}`);
+      rows.push(`| ${l.provider} | ${l.link.length} | ${shown} |`);
+    }
+    console.log(["| provider | link bytes | QR code |", "|---|---|---|"].concat(rows).join("\n"));
+    expect(wrong).toEqual([]);
+    // Yoto's link, 55 bytes, fits whole; so do Kinde's with subdomains up to 21 characters.
+    expect(rows.find((r) => r.startsWith("| Yoto"))).toContain("complete link");
+    expect(rows.find((r) => r.startsWith("| Kinde, 21-char"))).toContain("complete link");
+  });
+});
+
+describe("the code first", () => {
+  it("the frame with the code reaches the panel before any QR work; the QR code follows from the event loop", () => {
+    const board = bootPanel(64);
+    const screen = SCREENS["code-kinde-qr"];
+    board.i2c1.transcript = [];
+    expect(board.evaluate(`show(${JSON.stringify(screen)}, ${NOW})`)).toBe(true);
+    // flushed: the panel shows the code, and no QR code yet
+    const first = board.i2c1.transcript.length;
+    expect(first).toBeGreaterThan(0);
+    expect(decodeQr(board)).toBe(null);
+    const withoutQr = Array.from(board.screen());
+    // the work is waiting in the event loop: a timer pending, nothing drawn until it runs;
+    // each step asks for the next turn of the loop (setTimeout counted as it is called)
+    expect(board.clock.pending()).toBe(1);
+    board.evaluate("var turns = 0, setTimeoutOf = setTimeout; setTimeout = function (f, ms) { turns++; return setTimeoutOf(f, ms); };");
+    board.clock.runUntilIdle(1000);
+    expect(board.evaluate("turns") as number).toBeGreaterThan(10); // many short turns, not one long one
+    expect(decodeQr(board)).toBe(KINDE_LINK);
+    // the code is where it was: only the QR code's square changed
+    const after = board.screen();
+    for (let y = 0; y < 64; y++) for (let x = 0; x < 128 - 64; x++) expect(after[y * 128 + x], `${x},${y}`).toBe(withoutQr[y * 128 + x]);
   });
 });

@@ -1,7 +1,9 @@
 // The display as the app sees it: show(state, now) draws the state's screen when, and only
-// when, what the panel shows would change, and sends only the pages that changed.
+// when, what the panel shows would change, and sends only the pages that changed. A code
+// screen's QR code is built after the frame with the code is on the panel, a step at a time
+// from the event loop (setTimeout 0), and drawn when done: nothing waits for it.
 import type { Panel } from "./ssd1306";
-import { codePages, drawFrame, frameOf, type Screen } from "./screens";
+import { codePages, drawFrame, frameOf, qrWork, type Screen } from "./screens";
 
 export interface Display {
   /** Shows `screen` as it looks at `now` (seconds, device clock); true if it was redrawn. */
@@ -11,23 +13,59 @@ export interface Display {
    * as text, and a short press (page + 1) switches at once; 1 means a press has nothing to switch.
    */
   codePages(screen: Extract<Screen, { kind: "code" }>): number;
+  /** Finishes the QR work that is under way at once and shows its result (for tests and pictures). */
+  settle(): void;
 }
 
 export function createDisplay(panel: Panel): Display {
   const g = panel.g;
   let shown = "";
+  /** the last screen and time shown: redrawn when its QR code is done */
+  let last: Screen | null = null;
+  let lastNow = 0;
+  /** the QR code's text that work is scheduled for, and that the frame on the panel waits for ("" none) */
+  let working = "";
+  let waiting = "";
+  const show = function (screen: Screen, now: number): boolean {
+    last = screen;
+    lastNow = now;
+    const frame = frameOf(g, screen, now);
+    const key = JSON.stringify(frame);
+    if (key === shown) return false;
+    drawFrame(g, frame);
+    panel.flush();
+    shown = key; // only now: a frame that failed to reach the panel is tried again
+    waiting = frame.kind === "code" && !frame.qrReady ? frame.qr : "";
+    if (waiting && working !== waiting) {
+      working = waiting;
+      setTimeout(work, 0);
+    }
+    return true;
+  };
+  /** One step of the QR code of the frame on the panel; the next in a later turn of the loop. */
+  const work = function (): void {
+    const text = working;
+    if (!text || text !== waiting) {
+      working = "";
+      return;
+    }
+    if (qrWork(text)) {
+      setTimeout(work, 0);
+      return;
+    }
+    working = "";
+    if (last) show(last, lastNow);
+  };
   return {
-    show: function (screen: Screen, now: number): boolean {
-      const frame = frameOf(g, screen, now);
-      const key = JSON.stringify(frame);
-      if (key === shown) return false;
-      drawFrame(g, frame);
-      panel.flush();
-      shown = key; // only now: a frame that failed to reach the panel is tried again
-      return true;
-    },
+    show: show,
     codePages: function (screen: Extract<Screen, { kind: "code" }>): number {
       return codePages(g, screen);
     },
+    settle: function (): void {
+      while (working && working === waiting && qrWork(working));
+      working = "";
+      if (last) show(last, lastNow);
+    },
   };
 }
+

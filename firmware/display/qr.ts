@@ -1,6 +1,10 @@
 // QR codes for the pairing screen (RFC 8628 §3.3.1: verification_uri_complete as a QR code).
-// ISO/IEC 18004:2015, byte mode only, versions 1–3 (21, 25, 29 modules: the ones that draw at
-// 2 px per module with a quiet zone inside the panel's 64 px), error correction L, M, Q, H.
+// ISO/IEC 18004:2015, alphanumeric and byte mode, versions 1–3 (21, 25, 29 modules: the ones
+// that draw at 2 px per module with a quiet zone inside the panel's 64 px; version 4 would be
+// 33 modules, 66 px), error correction L, M, Q, H.
+//
+// The work is a job of short steps (qrJob: step() until it returns true), so that the device
+// returns to its event loop between them: a press is answered while a code is being built.
 //
 // Each step of the standard is a function named for its section: dataCodewords (§7.4),
 // errorCorrection (§7.5, §7.6), functionPatterns (§6.3), placeCodewords (§7.7.3), applyMask
@@ -18,6 +22,28 @@ export interface QrCode {
   size: number;
   /** size × size module bits, row-major, rows not padded, most significant bit first, 1 = dark. */
   bits: Uint8Array;
+  /** the mask pattern reference (§7.8.2) it was drawn with */
+  mask: number;
+}
+
+/** §7.4.4 Table 5: the 45 characters of alphanumeric mode, at their values. */
+const ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+
+/** A run of the text in one mode: alphanumeric (§7.4.4) or byte (§7.4.5). */
+export interface QrSegment {
+  alphanumeric: boolean;
+  start: number;
+  end: number;
+}
+
+/** What will be encoded, and at which version and level. */
+export interface QrPlan {
+  text: string;
+  segments: QrSegment[];
+  version: number;
+  level: number;
+  /** the mask to draw with: -1 = the one with the fewest penalty points (§7.8.3) */
+  mask: number;
 }
 
 // Table 9: error correction codewords per block, at [(version − 1) × 4 + level].
@@ -34,23 +60,106 @@ function blockCount(version: number, level: number): number {
   return version == 3 && level > 1 ? 2 : 1;
 }
 
-/** Bytes that byte mode holds: the data codewords less the 4-bit mode and 8-bit count (§7.4.1, Table 3). */
-export function qrCapacity(version: number, level: number): number {
-  return TOTAL_CODEWORDS[version - 1] - blockCount(version, level) * EC_PER_BLOCK[(version - 1) * 4 + level] - 2;
+/** Table 7 (Table 1 less Table 9): bits of data codewords at version and level. */
+function dataBits(version: number, level: number): number {
+  return (TOTAL_CODEWORDS[version - 1] - blockCount(version, level) * EC_PER_BLOCK[(version - 1) * 4 + level]) * 8;
 }
 
 /**
- * The strongest level at which some version ≤ maxVersion (and ≤ 3) holds `length` bytes, then
- * the smallest version at that level; null if none does. Every version draws at the same
- * module size here, so the stronger correction costs nothing.
+ * Bits that a segment takes at versions 1–9: mode indicator (4), character count (§7.4.1
+ * Table 3: 9 bits alphanumeric, 8 byte), and the data: 11 bits a pair of alphanumeric
+ * characters and 6 for one left over (§7.4.4), 8 a byte (§7.4.5).
  */
-export function qrChoice(length: number, maxVersion: number): { version: number; level: number } | null {
+function segmentBits(alphanumeric: boolean, length: number): number {
+  return alphanumeric ? 13 + 11 * (length >> 1) + 6 * (length & 1) : 12 + 8 * length;
+}
+
+/** Bytes that byte mode holds (Table 7): the data codewords less the 4-bit mode and 8-bit count. */
+export function qrCapacity(version: number, level: number): number {
+  return (dataBits(version, level) - 12) >> 3;
+}
+
+/**
+ * The strongest level at which some version ≤ maxVersion (and ≤ 3) holds `bits` bits of
+ * segments, then the smallest version at that level; null if none does. Every version draws at
+ * the same module size here, so the stronger correction costs nothing.
+ */
+function choose(bits: number, maxVersion: number): { version: number; level: number } | null {
   for (let level = 3; level >= 0; level--) {
     for (let version = 1; version <= maxVersion && version <= 3; version++) {
-      if (qrCapacity(version, level) >= length) return { version: version, level: level };
+      if (dataBits(version, level) >= bits) return { version: version, level: level };
     }
   }
   return null;
+}
+
+/** The version and level (as `choose`) of `length` bytes in one byte-mode segment. */
+export function qrChoice(length: number, maxVersion: number): { version: number; level: number } | null {
+  return choose(segmentBits(false, length), maxVersion);
+}
+
+/**
+ * §7.4.2 (as Annex J's optimisation, for two modes): the text as alphanumeric and byte segments
+ * with the fewest bits. Runs of alphanumeric characters either stand as their own segment or
+ * join the byte segment around them; the cheaper choice is found over all runs at once
+ * (cost[m]: the fewest bits so far ending in a segment of mode m).
+ */
+export function qrSegments(text: string, alphanumeric: boolean): QrSegment[] {
+  // Maximal runs: [start, end, alphanumeric?]
+  const runs: number[][] = [];
+  for (let i = 0; i < text.length; ) {
+    const a = alphanumeric && ALPHANUMERIC.indexOf(text[i]) >= 0;
+    let j = i + 1;
+    while (j < text.length && (alphanumeric && ALPHANUMERIC.indexOf(text[j]) >= 0) === a) j++;
+    runs.push([i, j, a ? 1 : 0]);
+    i = j;
+  }
+  if (!runs.length) return [{ alphanumeric: false, start: 0, end: 0 }];
+  // inByte/inAlnum: the fewest bits for the runs so far, the last one in a byte segment / in
+  // its own alphanumeric segment (NONE: not possible); back[r]: for each, whether the run
+  // before was in byte mode (1) or not (0).
+  const NONE = 1e9;
+  const back: number[][] = [];
+  let inByte = 0;
+  let inAlnum = NONE;
+  for (let r = 0; r < runs.length; r++) {
+    const length = runs[r][1] - runs[r][0];
+    // Bytes continue a byte segment (8 a byte) or open one (a header more).
+    const continued = r ? inByte + 8 * length : NONE;
+    const opened = (r ? inAlnum : 0) + segmentBits(false, length);
+    const byteBack = continued <= opened ? 1 : 0;
+    const alnumBack = inByte <= inAlnum ? 1 : 0;
+    const nextAlnum = runs[r][2] ? (r ? Math.min(inByte, inAlnum) : 0) + segmentBits(true, length) : NONE;
+    back.push([alnumBack, byteBack]);
+    inByte = Math.min(continued, opened);
+    inAlnum = nextAlnum;
+  }
+  // Back from the cheaper end: each run's mode (1 = byte), then runs in byte mode merged.
+  const modes: number[] = [];
+  let mode = inByte <= inAlnum ? 1 : 0;
+  for (let r = runs.length - 1; r >= 0; r--) {
+    modes[r] = mode;
+    mode = back[r][mode];
+  }
+  const segments: QrSegment[] = [];
+  for (let r = 0; r < runs.length; r++) {
+    const last = segments[segments.length - 1];
+    if (last && !last.alphanumeric && modes[r]) last.end = runs[r][1];
+    else segments.push({ alphanumeric: !modes[r], start: runs[r][0], end: runs[r][1] });
+  }
+  return segments;
+}
+
+/**
+ * What `text` (a byte string: one char = one byte) becomes: its segments (byte mode only
+ * unless `alphanumeric`), version ≤ maxVersion and level; null if it does not fit.
+ */
+export function qrPlan(text: string, maxVersion: number, alphanumeric: boolean): QrPlan | null {
+  const segments = qrSegments(text, alphanumeric);
+  let bits = 0;
+  for (let i = 0; i < segments.length; i++) bits += segmentBits(segments[i].alphanumeric, segments[i].end - segments[i].start);
+  const choice = choose(bits, maxVersion);
+  return choice ? { text: text, segments: segments, version: choice.version, level: choice.level, mask: -1 } : null;
 }
 
 /**
@@ -70,68 +179,154 @@ interface Matrix {
   /** the symbol under the mask being tried, format information included */
   rows: Int32Array;
   cols: Int32Array;
+  /** codeword bits placed so far */
+  placed: number;
 }
 
-/** The QR code of `data` (a byte string: one char = one byte) at version ≤ maxVersion, or null if it does not fit. */
+/** The QR code of `data` (a byte string: one char = one byte) in byte mode at version ≤ maxVersion, or null if it does not fit. */
 export function encodeQr(data: string, maxVersion: number): QrCode | null {
-  const choice = qrChoice(data.length, maxVersion);
-  if (!choice) return null;
-  const version = choice.version;
-  const level = choice.level;
-  const stream = errorCorrection(dataCodewords(data, version, level), version, level);
-  const m = functionPatterns(version);
-  placeCodewords(m, stream);
-  const lines = linesOf(m.n);
-  // §7.8.3: the mask with the fewest penalty points, the lowest on a tie.
+  const plan = qrPlan(data, maxVersion, false);
+  return plan ? qrFinish(qrJob(plan)) : null;
+}
+
+/** The rest of a job's steps at once, and its code. */
+export function qrFinish(job: QrJob): QrCode {
+  while (!job.step());
+  return job.qr as QrCode;
+}
+
+/** A QR code being built a step at a time. */
+export interface QrJob {
+  /** Does the next step (a few ms on the interpreter); true once the code is done. */
+  step(): boolean;
+  /** the code, once done */
+  qr: QrCode | null;
+}
+
+/**
+ * The steps of the standard for `plan`, one short run each: the data codewords and the
+ * error correction's tables (§7.4, §7.5), each block's division in halves (§7.5.2, §7.6), the
+ * function patterns (§6.3), the codeword placement in thirds (§7.7.3), each mask scored (§7.8),
+ * the chosen one drawn with its format information (§7.9).
+ */
+export function qrJob(plan: QrPlan): QrJob {
+  const version = plan.version;
+  const level = plan.level;
+  const blocks = blockCount(version, level);
+  let codewords: Uint8Array;
+  let rs: ReedSolomon;
+  let m: Matrix;
+  let lines: Lines;
+  let at = 0;
   let best = 0;
   let bestPoints = -1;
-  for (let mask = 0; mask < 8; mask++) {
-    applyMask(m, lines, mask);
-    formatInformation(m, level, mask);
-    const points = penalty(m);
-    if (bestPoints < 0 || points < bestPoints) {
-      best = mask;
-      bestPoints = points;
+  const job: QrJob = {
+    qr: null,
+    step: function (): boolean {
+      if (job.qr) return true;
+      const k = at++;
+      if (k == 0) {
+        codewords = dataCodewords(plan, dataBits(version, level) >> 3);
+        rs = reedSolomon(codewords, version, level);
+      } else if (k <= 2 * blocks) {
+        // §7.5.2 one half of one block's division
+        errorCorrection(rs, (k - 1) >> 1, (k - 1) & 1);
+      } else if (k == 2 * blocks + 1) {
+        m = functionPatterns(version);
+        lines = linesOf(m.n);
+      } else if (k <= 2 * blocks + 4) {
+        // §7.7.3 five column pairs at a time (a symbol has 10, 12 or 14)
+        const part = k - 2 * blocks - 2;
+        placeCodewords(m, rs.stream, part * 5, part * 5 + 5);
+      } else {
+        const mask = k - 2 * blocks - 5;
+        if (mask < 8 && plan.mask < 0) {
+          // §7.8.3: the mask with the fewest penalty points, the lowest on a tie.
+          applyMask(m, lines, mask);
+          formatInformation(m, level, mask);
+          const points = penalty(m);
+          if (bestPoints < 0 || points < bestPoints) {
+            best = mask;
+            bestPoints = points;
+          }
+          return false;
+        }
+        if (plan.mask >= 0) best = plan.mask;
+        applyMask(m, lines, best);
+        formatInformation(m, level, best);
+        job.qr = { version: version, level: level, size: m.n, bits: packRows(m), mask: best };
+        return true;
+      }
+      return false;
+    },
+  };
+  return job;
+}
+
+/**
+ * §7.4: each segment's mode indicator (0010 alphanumeric, 0100 byte), character count and data,
+ * §7.4.9 the terminator (up to 4 zero bits), zero bits to the codeword's end, §7.4.10 pad
+ * codewords 11101100 00010001.
+ */
+function dataCodewords(plan: QrPlan, dataLen: number): Uint8Array {
+  const out = new Uint8Array(dataLen);
+  const text = plan.text;
+  // Bits go through `acc`: `held` of them wait for a whole byte.
+  let acc = 0;
+  let held = 0;
+  let p = 0;
+  const put = (value: number, bits: number) => {
+    acc = (acc << bits) | value;
+    held += bits;
+    while (held >= 8) {
+      held -= 8;
+      out[p++] = acc >> held;
+    }
+    acc &= (1 << held) - 1;
+  };
+  for (let s = 0; s < plan.segments.length; s++) {
+    const seg = plan.segments[s];
+    const length = seg.end - seg.start;
+    if (seg.alphanumeric) {
+      put(2, 4);
+      put(length, 9);
+      let i = seg.start;
+      for (; i + 1 < seg.end; i += 2) put(ALPHANUMERIC.indexOf(text[i]) * 45 + ALPHANUMERIC.indexOf(text[i + 1]), 11);
+      if (i < seg.end) put(ALPHANUMERIC.indexOf(text[i]), 6);
+    } else {
+      put(4, 4);
+      put(length, 8);
+      for (let i = seg.start; i < seg.end; i++) put(text.charCodeAt(i) & 255, 8);
     }
   }
-  applyMask(m, lines, best);
-  formatInformation(m, level, best);
-  return { version: version, level: level, size: m.n, bits: packRows(m) };
+  if (p < dataLen) put(0, Math.min(4, (dataLen - p) * 8 - held));
+  if (held) put(0, 8 - held);
+  for (let i = 0; p < dataLen; i++) out[p++] = i & 1 ? 0x11 : 0xec;
+  return out;
+}
+
+/** The error correction's tables and its progress through the blocks. */
+interface ReedSolomon {
+  codewords: Uint8Array;
+  blocks: number;
+  ecLen: number;
+  exp: Uint8Array;
+  log: Uint8Array;
+  /** logarithms of the generator's coefficients, highest degree but one first */
+  genLog: Uint8Array;
+  /** §7.6 the final sequence, and a zero byte more for the remainder bits */
+  stream: Uint8Array;
+  /** the remainder of the block being divided */
+  rem: Uint8Array;
 }
 
 /**
- * §7.4: byte mode 0100, §7.4.1 an 8-bit count, the bytes, §7.4.9 terminator 0000 (the 12-bit
- * header leaves exactly 4 bits for it), §7.4.10 pad codewords 11101100 00010001. Typed array
- * stores keep the low 8 bits.
+ * §7.5.2 Reed–Solomon over GF(2^8) with the prime polynomial x^8+x^4+x^3+x^2+1 (0x11D): the
+ * tables and the generator polynomial for `version` and `level`.
  */
-function dataCodewords(data: string, version: number, level: number): Uint8Array {
-  const dataLen = TOTAL_CODEWORDS[version - 1] - blockCount(version, level) * EC_PER_BLOCK[(version - 1) * 4 + level];
-  const codewords = new Uint8Array(dataLen);
-  let prev = data.length;
-  codewords[0] = 0x40 | (prev >> 4);
-  for (let i = 0; i < data.length; i++) {
-    const c = data.charCodeAt(i);
-    codewords[i + 1] = (prev << 4) | (c >> 4);
-    prev = c;
-  }
-  codewords[data.length + 1] = prev << 4;
-  for (let i = data.length + 2; i < dataLen; i++) codewords[i] = (i - data.length) & 1 ? 0x11 : 0xec;
-  return codewords;
-}
-
-/**
- * §7.5.2 Reed–Solomon error correction codewords of each block, and §7.6 the final sequence:
- * data codewords of the blocks interleaved, then their error correction codewords, and a zero
- * byte more for the remainder bits.
- */
-function errorCorrection(codewords: Uint8Array, version: number, level: number): Uint8Array {
-  const blocks = blockCount(version, level);
+function reedSolomon(codewords: Uint8Array, version: number, level: number): ReedSolomon {
   const ecLen = EC_PER_BLOCK[(version - 1) * 4 + level];
-  const total = TOTAL_CODEWORDS[version - 1];
-  const dataLen = codewords.length;
-  const blockLen = dataLen / blocks;
-  // GF(2^8) with the prime polynomial x^8+x^4+x^3+x^2+1 (0x11D). exp is doubled so that
-  // exp[a + b] needs no "mod 255".
+  // exp is doubled so that exp[a + b] needs no "mod 255".
   const exp = new Uint8Array(512);
   const log = new Uint8Array(256);
   for (let i = 0, x = 1; i < 255; i++) {
@@ -141,7 +336,7 @@ function errorCorrection(codewords: Uint8Array, version: number, level: number):
     if (x > 255) x ^= 0x11d;
   }
   // Generator polynomial Π (x − α^i), i = 0 … ecLen − 1 (Annex A); gen[k] is the coefficient of
-  // x^k. Kept as logarithms for the division below: none of its coefficients is zero.
+  // x^k. Kept as logarithms for the division: none of its coefficients is zero.
   const gen = new Uint8Array(ecLen + 1);
   gen[0] = 1;
   for (let i = 0; i < ecLen; i++) {
@@ -150,21 +345,42 @@ function errorCorrection(codewords: Uint8Array, version: number, level: number):
   }
   const genLog = new Uint8Array(ecLen);
   for (let k = 0; k < ecLen; k++) genLog[k] = log[gen[ecLen - 1 - k]];
+  return {
+    codewords: codewords,
+    blocks: blockCount(version, level),
+    ecLen: ecLen,
+    exp: exp,
+    log: log,
+    genLog: genLog,
+    stream: new Uint8Array(TOTAL_CODEWORDS[version - 1] + 1),
+    rem: new Uint8Array(ecLen + 1),
+  };
+}
 
-  const stream = new Uint8Array(total + 1);
-  const rem = new Uint8Array(ecLen + 1);
-  for (let b = 0; b < blocks; b++) {
-    rem.fill(0);
-    for (let i = 0; i < blockLen; i++) {
-      const d = codewords[b * blockLen + i];
-      stream[i * blocks + b] = d;
-      const f = d ^ rem[0];
-      const lf = log[f];
-      for (let k = 0; k < ecLen; k++) rem[k] = rem[k + 1] ^ (f && exp[genLog[k] + lf]);
-    }
-    for (let i = 0; i < ecLen; i++) stream[dataLen + i * blocks + b] = rem[i];
+/**
+ * §7.5.2 the error correction codewords of block `b`, by the division of its data codewords,
+ * half `half` (0 or 1) of them; and §7.6 the final sequence: the data codewords of the blocks
+ * interleaved, then their error correction codewords.
+ */
+function errorCorrection(rs: ReedSolomon, b: number, half: number): void {
+  const blocks = rs.blocks;
+  const ecLen = rs.ecLen;
+  const dataLen = rs.codewords.length;
+  const blockLen = dataLen / blocks;
+  const exp = rs.exp;
+  const log = rs.log;
+  const genLog = rs.genLog;
+  const rem = rs.rem;
+  const mid = blockLen >> 1;
+  if (!half) rem.fill(0);
+  for (let i = half ? mid : 0; i < (half ? blockLen : mid); i++) {
+    const d = rs.codewords[b * blockLen + i];
+    rs.stream[i * blocks + b] = d;
+    const f = d ^ rem[0];
+    const lf = log[f];
+    for (let k = 0; k < ecLen; k++) rem[k] = rem[k + 1] ^ (f && exp[genLog[k] + lf]);
   }
-  return stream;
+  if (half) for (let i = 0; i < ecLen; i++) rs.stream[dataLen + i * blocks + b] = rem[i];
 }
 
 /**
@@ -221,7 +437,7 @@ function functionPatterns(version: number): Matrix {
       fixedCols[n - 9 + k] |= 0x1f0;
     }
   }
-  return { n: n, darkRows: darkRows, darkCols: darkCols, fixedRows: fixedRows, fixedCols: fixedCols, rows: new Int32Array(n), cols: new Int32Array(n) };
+  return { n: n, darkRows: darkRows, darkCols: darkCols, fixedRows: fixedRows, fixedCols: fixedCols, rows: new Int32Array(n), cols: new Int32Array(n), placed: 0 };
 }
 
 /**
@@ -229,11 +445,13 @@ function functionPatterns(version: number): Matrix {
  * up then down, skipping the timing column; the remainder bits stay light (the stream has a
  * zero byte more for them).
  */
-function placeCodewords(m: Matrix, stream: Uint8Array): void {
+function placeCodewords(m: Matrix, stream: Uint8Array, from: number, to: number): void {
   const n = m.n;
-  let bit = 0;
-  for (let right = n - 1; right > 0; right -= 2) {
-    if (right == 6) right = 5;
+  // Column pairs `from` … `to` − 1, counted from the right; `bit` is where the last left off.
+  let bit = m.placed;
+  for (let pair = from; pair < to && pair < (n - 1) >> 1; pair++) {
+    let right = n - 1 - 2 * pair;
+    if (right <= 6) right--;
     const down = (right + 1) & 2;
     for (let v = 0; v < n; v++) {
       const y = down ? v : n - 1 - v;
@@ -249,6 +467,7 @@ function placeCodewords(m: Matrix, stream: Uint8Array): void {
       }
     }
   }
+  m.placed = bit;
 }
 
 /**

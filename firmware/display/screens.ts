@@ -3,7 +3,7 @@
 // draws a frame. Two equal frames are the same picture, so the display redraws only when the
 // frame changes: a countdown bar moves a few times a minute, not on every tick.
 import { drawCode, layoutCode, type CodeLayout } from "./code";
-import { encodeQr, qrImage, type QrCode } from "./qr";
+import { qrImage, qrJob, qrPlan, type QrCode, type QrJob, type QrPlan } from "./qr";
 import { LINE, SMALL_HEIGHT, drawCentred, drawCentredIn, fitText, printable, useFont, wrapText } from "./text";
 
 /** Times are seconds on the device's clock (the same clock as `now`). */
@@ -65,8 +65,10 @@ interface CodeFrame {
   top: string[];
   /** line below the code ("" = none) */
   foot: string;
-  /** the QR code's link, "" for none */
+  /** the text in the QR code ("" for none) */
   qr: string;
+  /** the QR code is built and drawn (it is built after the frame without it is on the panel) */
+  qrReady: boolean;
   /** width of the column the text and the code are centred in */
   col: number;
   /** the code's layout in the box top..bottom, or null: then `fallback` is drawn */
@@ -97,16 +99,70 @@ const QR_BOX = 64;
 /** Light border of at least one module (2 px) on each side: (4v + 17 + 2) · 2 ≤ 64. */
 const QR_MAX_VERSION = 3;
 
-let cachedLink = "";
-let cachedQr: QrCode | null = null;
+/**
+ * The text a link is put in the QR code as: the scheme and host upper-cased where they are
+ * plain letters, digits, dots, hyphens and a port (RFC 3986 §3.1, §3.2.2: both are
+ * case-insensitive), so that they fit alphanumeric mode (ISO/IEC 18004 §7.4.4); the path and
+ * query as they are. "" unless it is an https or http link.
+ */
+export function qrText(link: string): string {
+  const lower = link.toLowerCase();
+  const start = lower.startsWith("https://") ? 8 : lower.startsWith("http://") ? 7 : 0;
+  if (!start) return "";
+  let end = start;
+  while (end < link.length && "abcdefghijklmnopqrstuvwxyz0123456789.:-".indexOf(lower[end]) >= 0) end++;
+  if (end == start || (end < link.length && "/?#".indexOf(link[end]) < 0)) return "";
+  return link.substr(0, end).toUpperCase() + link.substr(end);
+}
 
-/** The QR code of a link, or null if it does not fit; the last one is kept. */
-function qrOf(link: string): QrCode | null {
-  if (link !== cachedLink) {
-    cachedLink = link;
-    cachedQr = link ? encodeQr(link, QR_MAX_VERSION) : null;
+/** The links of the last code screen, the text chosen for its QR code ("" none), its plan. */
+let linksOf = "";
+let planned = "";
+let plan: QrPlan | null = null;
+/** The QR code being built for `planned`, and the finished one. */
+let job: QrJob | null = null;
+let built: QrCode | null = null;
+
+/**
+ * The text of a code screen's QR code: the complete link if it fits, else the
+ * verification_uri (the code is then typed); "" for none, and where the provider gives no
+ * complete link (Simkl: its code screen stays the code alone, large). Only its plan is made here (which
+ * segments, version and level): the QR code itself is built by qrWork.
+ */
+function qrTextOf(s: CodeScreen): string {
+  const key = s.link + "\n" + s.uri;
+  if (key !== linksOf) {
+    linksOf = key;
+    const complete = qrText(s.link);
+    const short = qrText(s.uri);
+    plan = complete ? qrPlan(complete, QR_MAX_VERSION, true) : null;
+    if (!plan && complete && short) plan = qrPlan(short, QR_MAX_VERSION, true);
+    planned = plan ? plan.text : "";
+    job = null;
+    built = null;
   }
-  return cachedQr;
+  return planned;
+}
+
+/** The QR code of `text` if it is built, else null. */
+function qrOf(text: string): QrCode | null {
+  return text && text === planned ? built : null;
+}
+
+/**
+ * Does one step of building the QR code of `text` (the last code frame's); true while more
+ * remain. The display calls it from the event loop, so that presses and replies are answered
+ * between steps; a step is a few ms on the interpreter on a PC.
+ */
+export function qrWork(text: string): boolean {
+  if (!text || text !== planned || built || !plan) return false;
+  if (!job) job = qrJob(plan);
+  if (job.step()) {
+    built = job.qr;
+    job = null;
+    return false;
+  }
+  return true;
 }
 
 /** A link as shown for typing: without its scheme. */
@@ -164,8 +220,8 @@ type CodeScreen = Extract<Screen, { kind: "code" }>;
  * not fit beside it.
  */
 function qrPage(g: Graphics, s: CodeScreen): CodeFrame | null {
-  const qr = tall(g) ? qrOf(s.link) : null;
-  if (!qr) return null;
+  const text = tall(g) ? qrTextOf(s) : "";
+  if (!text) return null;
   const col = g.getWidth() - QR_BOX - 1;
   const bottom = g.getHeight() - codeBarHeight(g) - 1;
   const layout = layoutCode(g, s.code, col - 2, bottom - LINE);
@@ -173,7 +229,7 @@ function qrPage(g: Graphics, s: CodeScreen): CodeFrame | null {
   useFont(g, 1);
   const link = shownLink(s.uri);
   const top = s.note || (g.stringWidth(link) <= col ? link : "Scan to pair");
-  return { kind: "code", top: [fitText(g, top, col)], foot: "", qr: s.link, col: col, layout: layout, fallback: "", top0: LINE, bottom: bottom, bar: -1 };
+  return { kind: "code", top: [fitText(g, top, col)], foot: "", qr: text, qrReady: false, col: col, layout: layout, fallback: "", top0: LINE, bottom: bottom, bar: -1 };
 }
 
 /** Pages of a code screen whose QR page is `qr`: 2 when the link as text does not fit beside it. */
@@ -218,7 +274,7 @@ function textPage(g: Graphics, s: CodeScreen, turn: number): CodeFrame {
   const layout = layoutCode(g, s.code, w - 2, bottom - top0);
   useFont(g, 1);
   const fallback = layout ? "" : fitText(g, s.code, w);
-  return { kind: "code", top: top, foot: foot, qr: "", col: w, layout: layout, fallback: fallback, top0: top0, bottom: bottom, bar: -1 };
+  return { kind: "code", top: top, foot: foot, qr: "", qrReady: false, col: w, layout: layout, fallback: fallback, top0: top0, bottom: bottom, bar: -1 };
 }
 
 // The code screen is shown every tick, and laying it out is the costly part (about 3 ms a
@@ -251,6 +307,7 @@ function codeFrame(g: Graphics, s: CodeScreen, now: number): CodeFrame {
     base = textFrame;
   }
   const f: CodeFrame = Object.assign({}, base);
+  f.qrReady = !!f.qr && qrOf(f.qr) !== null;
   if (s.lifetime > 0) f.bar = barFill((s.expiresAt - now) / s.lifetime, barInner(f.col));
   return f;
 }
@@ -357,7 +414,7 @@ function drawQr(g: Graphics, qr: QrCode, x: number, y: number, box: number): voi
 function drawCodeFrame(g: Graphics, f: CodeFrame): void {
   const w = g.getWidth();
   const h = g.getHeight();
-  const qr = f.qr ? qrOf(f.qr) : null;
+  const qr = f.qrReady ? qrOf(f.qr) : null;
   if (qr) drawQr(g, qr, w - QR_BOX, 0, QR_BOX);
   useFont(g, 1);
   for (let i = 0; i < f.top.length; i++) drawCentredIn(g, f.top[i], 0, f.col, i * codeLineStep(g));

@@ -26,3 +26,13 @@ export function readQr(
   }
   return jsQR(rgba, w, h, view && view.inversion ? { inversionAttempts: view.inversion } : undefined);
 }
+
+/**
+ * A link as a browser opens it: the scheme and host in lower case (RFC 3986 §6.2.2.1), the
+ * rest as it is. A phone that reads HTTPS://HOST/path opens https://host/path. Text that is
+ * not an http(s) link is returned as it is.
+ */
+export function asLink(text: string): string {
+  const m = /^(https?:\/\/[^/?#]*)(.*)$/i.exec(text);
+  return m ? m[1].toLowerCase() + m[2] : text;
+}
