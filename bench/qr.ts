@@ -1,79 +1,105 @@
-// Figures for the QR encoder (firmware/display/qr.ts): time to encode 20-, 48- and 53-byte links
-// in Node and — where $ESPRUINO names a Linux build of the interpreter — there, with the
-// JsVars it holds; and the minified bytes it adds to a bundle. Prints figures; asserts nothing.
+// Figures for the QR code (firmware/display/qr.ts, screens.ts, display.ts) beside issue 15's
+// goals, on the interpreter named by $ESPRUINO, in one process: the frozen baseline encoder
+// (test/fixtures/qr/baseline.ts, main's encoder before the issue) and today's, timed side by
+// side for the same link; today's encoder step by step; the first frame of a code screen; the
+// longest turn of the event loop while the QR code is built, and how late a press waits.
+// Prints figures; asserts nothing.
 //
-//   npx tsx bench/qr.ts            (ESPRUINO=/path/to/espruino npx tsx bench/qr.ts for the interpreter)
+//   ESPRUINO=/path/to/espruino npx tsx bench/qr.ts
 import { pathToFileURL } from "node:url";
 import { bundleFirmware } from "../build.mjs";
 import { encodeQr } from "../firmware/display/qr.ts";
 import { ESPRUINO, runOnEspruino } from "../test/support/espruino.ts";
 import { median } from "./stats.ts";
 
-const LINK = "https://kinde.example/device?user_code=WDJB-MJHT&lang=en-GB";
-const LENGTHS = [20, 48, 53];
+/** 53 bytes: the largest symbol of the baseline (version 3, level L, byte mode). */
+const LINK = "https://kinde.example/device?user_code=WDJB-MJHT&lang=en-GB".slice(0, 53);
 
-function shape(length: number): string {
-  const q = encodeQr(LINK.slice(0, length), 3);
-  return q ? `${q.version}-${"LMQH"[q.level]}` : "none";
+async function bundle(entry: string): Promise<string> {
+  const out = await bundleFirmware({ entry });
+  if (!out.ok) throw new Error(entry + ": " + JSON.stringify(out.problems));
+  return out.code;
 }
 
 export async function qrBench(): Promise<void> {
-  console.log("== QR encoder: bundle");
-  const fixture = await bundleFirmware({ entry: "test/fixtures/qr/expose.ts" });
-  const own = Object.entries(fixture.bytesByFile || {}).find(([file]) => file.endsWith("display/qr.ts"));
-  console.log(`  minified bytes of firmware/display/qr.ts   ${own ? own[1] : "n/a"} (bundle of encodeQr + qrImage: ${Buffer.byteLength(fixture.code)})`);
-
-  console.log("== QR encoder: Node");
-  for (const length of LENGTHS) {
-    const text = LINK.slice(0, length);
-    for (let i = 0; i < 200; i++) encodeQr(text, 3);
-    const perCall: number[] = [];
-    for (let batch = 0; batch < 25; batch++) {
-      const t = process.hrtime.bigint();
-      for (let i = 0; i < 100; i++) encodeQr(text, 3);
-      perCall.push(Number(process.hrtime.bigint() - t) / 1e6 / 100);
-    }
-    console.log(`  ${String(length).padStart(2)} bytes (${shape(length)})   ${(median(perCall) * 1000).toFixed(1)} µs per encode (median of 25 batches of 100)`);
+  console.log("== QR code: Node");
+  const perCall: number[] = [];
+  for (let batch = 0; batch < 25; batch++) {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < 100; i++) encodeQr(LINK, 3);
+    perCall.push(Number(process.hrtime.bigint() - t) / 1e6 / 100);
   }
+  console.log(`  53 bytes (3-L)   ${(median(perCall) * 1000).toFixed(1)} µs per encode (median of 25 batches of 100)`);
 
-  console.log("== QR encoder: real interpreter");
+  console.log("== QR code: real interpreter");
   if (!ESPRUINO) {
     console.log("  skipped: set ESPRUINO to a Linux build of Espruino");
     return;
   }
-  const program =
-    "var m0 = process.memory().usage;\n" +
-    fixture.code +
+  const code = JSON.stringify(LINK);
+  const screen = (link: string) => JSON.stringify({ kind: "code", code: "WDJB-MJHT", uri: "https://kinde.example/device", link, expiresAt: 1600, lifetime: 900, page: 0, note: "" });
+  const timing =
+    "I2C1.writeTo = function () {};\n" +
+    (await bundle("test/fixtures/qr/baseline-expose.ts")) +
+    "\n" +
+    (await bundle("test/fixtures/qr/expose.ts")) +
+    "\n" +
+    (await bundle("test/fixtures/display/entry.ts")) +
     `
-var m1 = process.memory().usage;
 function med(a) { a.sort(function (x, y) { return x - y; }); return a[a.length >> 1]; }
-var t0 = getTime(); for (var i = 0; i < 1000; i++) {} var loop = getTime() - t0;
-print("BASE " + m0 + " " + m1 + " " + Math.round(loop * 1e4) / 10);
-${JSON.stringify(LENGTHS.map((n) => LINK.slice(0, n)))}.forEach(function (s) {
-  var times = [], q, before, held, after;
-  for (var r = 0; r < 7; r++) {
-    q = undefined;
-    before = process.memory().usage;
-    var t = getTime(); q = encodeQr(s, 3); times.push(getTime() - t);
-    held = process.memory().usage;
-  }
-  q = undefined; after = process.memory().usage;
-  print("BENCH " + s.length + " " + Math.round(med(times) * 1e4) / 10 + " " + before + " " + held + " " + after);
-});
+function ms(t) { return Math.round(t * 1e5) / 100; }
+var t0 = getTime(); for (var i = 0; i < 1000; i++) {} print("LOOP " + ms(getTime() - t0));
+var base = [], mine = [], mixed = [], screenBase = [], steps = [];
+for (var r = 0; r < 5; r++) {
+  var t = getTime(); baselineEncode(${code}, 3); base.push(getTime() - t);
+  t = getTime(); qrFinish(qrJob(qrPlan(${code}, 3, false))); mine.push(getTime() - t);
+  t = getTime(); qrFinish(qrJob(qrPlan("HTTPS://KINDE.EXAMPLE" + ${code}.substr(21), 3, true))); mixed.push(getTime() - t);
+  t = getTime(); baselineScreen(${code}); screenBase.push(getTime() - t);
+  var job = qrJob(qrPlan(${code}, 3, false)), k = 0, done = false;
+  while (!done) { t = getTime(); done = job.step(); var d = getTime() - t; steps[k] = steps[k] ? Math.min(steps[k], d) : d; k++; }
+}
+print("ENCODE " + ms(med(base)) + " " + ms(med(mine)) + " " + ms(med(mixed)) + " " + ms(med(screenBase)));
+print("STEPS " + steps.map(ms).join(" "));
+// A code screen with the link, as the app shows it: the first frame's time; then the event
+// loop watched by a 1-ms interval (the gap between its turns is the longest run of other work)
+// until the QR code is on the panel (its last I2C write); a press (a timer standing in for the
+// button's watch, which the Linux build cannot fire) asked for 5 ms in.
+var firstFrame = [];
+for (var r = 0; r < 5; r++) {
+  var s = ${screen("@")}; s.link = ${code}.substr(0, 52) + "VWXYZ"[r];
+  var t = getTime(); show(s, 1000); firstFrame.push(getTime() - t);
+}
+var s2 = ${screen("@")}; s2.link = ${code};
+var lastWrite = 0, longest = 0, prev = 0, turns = 0;
+I2C1.writeTo = function () { lastWrite = getTime(); };
+var start = getTime();
+show(s2, 1000);
+var pressAt = getTime() + 0.005;
+setTimeout(function () { print("PRESS answered " + ms(getTime() - pressAt) + " ms after it came"); }, 5);
+prev = getTime();
+var probe = setInterval(function () { var now = getTime(); turns++; if (now - prev > longest) longest = now - prev; prev = now; }, 1);
+setTimeout(function () { clearInterval(probe); print("TURNS " + turns + " " + ms(longest) + " " + ms(lastWrite - start) + " " + ms(med(firstFrame))); }, 4000);
 `;
-  const out = runOnEspruino(program, 120000);
-  const base = out.lines.find((l) => l.startsWith("BASE "));
-  const rows = out.lines.filter((l) => l.startsWith("BENCH "));
-  if (!base || rows.length !== LENGTHS.length) throw new Error("no figures from the interpreter:\n" + out.lines.join("\n"));
-  const [m0, m1, loop] = base.split(" ").slice(1).map(Number);
-  console.log(`  interpreter ${ESPRUINO} (a PC, not an ESP32: compare runs, not devices)`);
-  console.log(`  an empty 1000-iteration for loop there       ${loop} ms (to scale the figures below to a device)`);
-  console.log(`  JsVars of the loaded encoder bundle          ${m1 - m0} (${m0} before, ${m1} after)`);
-  console.log("  bytes  version  encode (median of 7)  JsVars: before  holding the code  after dropping it");
-  for (const row of rows) {
-    const [length, ms, before, held, after] = row.split(" ").slice(1).map(Number);
-    console.log(`  ${String(length).padStart(5)}  ${shape(length).padEnd(7)}  ${(ms + " ms").padStart(20)}  ${String(before).padStart(14)}  ${String(held).padStart(16)}  ${String(after).padStart(17)}`);
-  }
+  const out = runOnEspruino(timing, 180000);
+  const line = (p: string) => (out.lines.find((l) => l.startsWith(p)) || "").split(" ").slice(1);
+  const errors = out.lines.filter((l) => /Uncaught|Error/.test(l));
+  if (errors.length || !line("ENCODE").length) throw new Error("no figures from the interpreter:\n" + out.lines.join("\n"));
+  const [loop] = line("LOOP").map(Number);
+  const [base, mine, mixed, screenBase] = line("ENCODE").map(Number);
+  const steps = line("STEPS").map(Number);
+  const [, longest, total, first] = line("TURNS").map(Number);
+  const press = out.lines.find((l) => l.startsWith("PRESS")) || "PRESS: not answered";
+  const row = (what: string, figure: string, goal: string, met: boolean) => console.log(`  ${what.padEnd(58)} ${figure.padStart(22)}   goal ${goal}  ${met ? "met" : "NOT met"}`);
+  console.log(`  interpreter ${ESPRUINO} (a PC, not an ESP32: compare within this run)`);
+  console.log(`  an empty 1000-iteration loop: ${loop} ms; medians of 5`);
+  console.log(`  baseline encode, 53-byte link (3-L): ${base} ms; its whole QR screen (encode, draw, flush): ${screenBase} ms`);
+  row("encode, same link, byte mode (the same symbol)", `${mine} ms = ${(base / mine).toFixed(2)}x`, ">= 8x faster", base / mine >= 8);
+  row("encode, scheme and host upper-cased, 3 segments", `${mixed} ms = ${(base / mixed).toFixed(2)}x`, ">= 8x faster", base / mixed >= 8);
+  console.log(`  steps of the job (ms, fastest of 5): ${steps.join(" ")}  (sum ${steps.reduce((a, b) => a + b, 0).toFixed(2)})`);
+  row("first frame of the code screen (the code, no QR yet)", `${first} ms = 1/${(screenBase / first).toFixed(1)}`, "<= 1/10 of baseline screen", first <= screenBase / 10);
+  row("longest wait of a 1-ms timer while the QR code is built", `${longest} ms = 1/${(screenBase / longest).toFixed(1)}`, "<= 1/8 of baseline screen", longest <= screenBase / 8);
+  console.log(`  ${total} ms from show() to the QR code on the panel`);
+  console.log(`  ${press}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

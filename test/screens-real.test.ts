@@ -28,3 +28,37 @@ describe.skipIf(!ESPRUINO)("screens on the real interpreter ($ESPRUINO)", () => 
     });
   }
 });
+
+describe.skipIf(!ESPRUINO)("the QR code is built between turns of the interpreter's event loop ($ESPRUINO)", () => {
+  it("a press that comes while the QR code is being built is answered before the QR code is done", async () => {
+    const out = await bundleFirmware({ entry: "test/fixtures/display/entry.ts" });
+    expect(out.problems).toEqual([]);
+    // The Linux build cannot fire a pin's watch: a timer stands in for the button's event (both
+    // are events the same loop runs). I2C writes are counted: the first frame's, then the QR code's.
+    const real = runOnEspruino(
+      `var writes = 0, start = 0, pressed = -1, writesAtPress = -1, turns = 0;
+I2C1.writeTo = function () { writes++; };
+` +
+        out.code +
+        `
+start = getTime();
+show(${JSON.stringify(SCREENS["code-kinde-qr"])}, ${NOW});
+var firstFrame = writes;
+var probe = setInterval(function () { turns++; }, 1);
+setTimeout(function () { pressed = getTime() - start; writesAtPress = writes; }, 5);
+setTimeout(function () {
+  clearInterval(probe);
+  print("FIRST " + firstFrame + " PRESS " + writesAtPress + " END " + writes + " TURNS " + turns + " AT " + Math.round(pressed * 1000));
+}, 3000);`,
+      30000,
+    );
+    expect(real.lines.filter((l) => /Uncaught|Error/.test(l))).toEqual([]);
+    const line = real.lines.find((l) => l.startsWith("FIRST ")) || "";
+    const [first, atPress, end, turns, at] = line.split(" ").filter((_, i) => i % 2 === 1).map(Number);
+    console.log(`a press 5 ms after the code screen was answered ${at} ms after it (${turns} turns of a 1-ms timer in the 3 s)`);
+    expect(first).toBeGreaterThan(0); // the code's frame is flushed at once
+    expect(atPress).toBe(first); // the press is answered before the QR code reaches the panel
+    expect(end).toBeGreaterThan(first); // and then the QR code is drawn
+    expect(turns).toBeGreaterThan(5);
+  });
+});

@@ -80,9 +80,9 @@ describe("the QR code on the emulated panel", () => {
       else if (read !== uri || n <= QR_CAPACITY) failures.push(`${n}: read ${JSON.stringify(read)}`);
     }
     expect(failures).toEqual([]);
-    // Alphanumeric mode for the upper-cased scheme and host and for the code: 6 bytes more than
-    // byte mode's 53 for this link (its tail after the code is lower case).
-    expect(complete).toBeGreaterThanOrEqual(QR_CAPACITY + 6);
+    // Alphanumeric mode for the upper-cased host and for the code: 3 bytes more than byte
+    // mode's 53 for this link (its scheme and its tail after the code stay lower case).
+    expect(complete).toBeGreaterThanOrEqual(QR_CAPACITY + 3);
   });
 
   it("is not drawn for a link that is not http(s), nor for a link too long whose verification_uri is too long too", () => {
@@ -197,9 +197,11 @@ describe("real providers' links", () => {
     }
     console.log(["| provider | link bytes | QR code |", "|---|---|---|"].concat(rows).join("\n"));
     expect(wrong).toEqual([]);
-    // Yoto's link, 55 bytes, fits whole; so do Kinde's with subdomains up to 21 characters.
+    // Yoto's link, 55 bytes, fits whole; so do Kinde's with subdomains up to 16 characters and
+    // Auth0's with tenants up to 9 (byte mode alone: 53 bytes, a 9-character Kinde subdomain).
     expect(rows.find((r) => r.startsWith("| Yoto"))).toContain("complete link");
-    expect(rows.find((r) => r.startsWith("| Kinde, 21-char"))).toContain("complete link");
+    expect(rows.find((r) => r.startsWith("| Kinde, 16-char"))).toContain("complete link");
+    expect(rows.find((r) => r.startsWith("| Auth0, 9-char"))).toContain("complete link");
   });
 });
 

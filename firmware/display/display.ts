@@ -23,9 +23,9 @@ export function createDisplay(panel: Panel): Display {
   /** the last screen and time shown: redrawn when its QR code is done */
   let last: Screen | null = null;
   let lastNow = 0;
-  /** the QR code's text that work is scheduled for, and that the frame on the panel waits for ("" none) */
-  let working = "";
+  /** the QR code's text that the frame on the panel waits for ("" none); a step is scheduled */
   let waiting = "";
+  let working = false;
   const show = function (screen: Screen, now: number): boolean {
     last = screen;
     lastNow = now;
@@ -36,25 +36,20 @@ export function createDisplay(panel: Panel): Display {
     panel.flush();
     shown = key; // only now: a frame that failed to reach the panel is tried again
     waiting = frame.kind === "code" && !frame.qrReady ? frame.qr : "";
-    if (waiting && working !== waiting) {
-      working = waiting;
+    if (waiting && !working) {
+      working = true;
       setTimeout(work, 0);
     }
     return true;
   };
   /** One step of the QR code of the frame on the panel; the next in a later turn of the loop. */
   const work = function (): void {
-    const text = working;
-    if (!text || text !== waiting) {
-      working = "";
-      return;
-    }
-    if (qrWork(text)) {
+    if (waiting && qrWork(waiting)) {
       setTimeout(work, 0);
       return;
     }
-    working = "";
-    if (last) show(last, lastNow);
+    working = false;
+    if (waiting && last) show(last, lastNow);
   };
   return {
     show: show,
@@ -62,8 +57,7 @@ export function createDisplay(panel: Panel): Display {
       return codePages(g, screen);
     },
     settle: function (): void {
-      while (working && working === waiting && qrWork(working));
-      working = "";
+      while (waiting && qrWork(waiting));
       if (last) show(last, lastNow);
     },
   };

@@ -9,8 +9,8 @@
 // Each step of the standard is a function named for its section: dataCodewords (§7.4),
 // errorCorrection (§7.5, §7.6), functionPatterns (§6.3), placeCodewords (§7.7.3), applyMask
 // (§7.8.2), penalty (§7.8.3), formatInformation (§7.9.1); version information (§7.10) starts
-// at version 7. The symbol is held as one integer per row and one per column, so that the
-// eight masks are applied and scored with a few bitwise operations a line instead of
+// at version 7. The symbol is held as one integer per row, so that the eight masks are applied
+// and scored with a few bitwise operations a row (the columns too: a bit each) instead of
 // statements a module: the interpreter pays for every statement it reads, and a version 3
 // symbol has 841 modules.
 
@@ -163,22 +163,19 @@ export function qrPlan(text: string, maxVersion: number, alphanumeric: boolean):
 }
 
 /**
- * The symbol while it is built (§6.3, §7.7), one integer a row and one a column, the modules
- * in reverse: bit n − 1 − x of row y is module (x, y), bit n − 1 − y of column x the same
- * module (reversed so that a row packs into the image most significant bit first).
+ * The symbol while it is built (§6.3, §7.7), one integer a row, the modules in reverse: bit
+ * n − 1 − x of row y is module (x, y) (reversed so that a row packs into the image most
+ * significant bit first). Columns are read from the rows, all at once a bit each.
  */
 interface Matrix {
   /** modules per side */
   n: number;
   /** dark modules, unmasked */
   darkRows: Int32Array;
-  darkCols: Int32Array;
   /** function patterns and format areas: neither data nor masked */
   fixedRows: Int32Array;
-  fixedCols: Int32Array;
   /** the symbol under the mask being tried, format information included */
   rows: Int32Array;
-  cols: Int32Array;
   /** codeword bits placed so far */
   placed: number;
 }
@@ -390,54 +387,44 @@ function errorCorrection(rs: ReedSolomon, b: number, half: number): void {
 function functionPatterns(version: number): Matrix {
   const n = version * 4 + 17;
   const darkRows = new Int32Array(n);
-  const darkCols = new Int32Array(n);
   const fixedRows = new Int32Array(n);
-  const fixedCols = new Int32Array(n);
   const full = (1 << n) - 1;
-  // §6.3.3 finder patterns with §6.3.4 separators, a row of each (symmetric, so also a column):
-  // top left and top right in rows 0–7, bottom left in rows n − 8 … n − 1.
+  // §6.3.3 finder patterns with §6.3.4 separators, a row of each: top left and top right in
+  // rows 0–7, bottom left in rows n − 8 … n − 1.
   for (let k = 0; k < 8; k++) {
     const f = FINDER[k];
-    darkRows[k] = darkCols[k] = (f << (n - 8)) | (f >> 1);
-    darkRows[n - 1 - k] = darkCols[n - 1 - k] = f << (n - 8);
-    fixedRows[k] = fixedCols[k] = (0xff << (n - 8)) | 0xff;
-    fixedRows[n - 1 - k] = fixedCols[n - 1 - k] = 0xff << (n - 8);
+    darkRows[k] = (f << (n - 8)) | (f >> 1);
+    darkRows[n - 1 - k] = f << (n - 8);
+    fixedRows[k] = (0xff << (n - 8)) | 0xff;
+    fixedRows[n - 1 - k] = 0xff << (n - 8);
   }
   // §6.3.5 timing patterns in row 6 and column 6, dark at even positions (n − 1 is even, so at
   // even bits too); ORed into the finders, whose row 6 is dark and whose separators fall on odd places.
   darkRows[6] |= full & 0x55555555;
-  darkCols[6] |= full & 0x55555555;
-  fixedRows[6] = fixedCols[6] = full;
+  fixedRows[6] = full;
   const at6 = 1 << (n - 7);
   const at8 = 1 << (n - 9);
   for (let k = 0; k < n; k++) {
     fixedRows[k] |= at6;
-    fixedCols[k] |= at6;
     if (!(k & 1)) {
       darkRows[k] |= at6;
-      darkCols[k] |= at6;
     }
     // §7.9.1 format information: column 8 and row 8 beside the finders, reserved until the mask is known.
     if (k < 9 || k > n - 9) {
       fixedRows[k] |= at8;
-      fixedCols[k] |= at8;
     }
   }
   fixedRows[8] |= (0x1ff << (n - 9)) | 0xff;
-  fixedCols[8] |= (0x1ff << (n - 9)) | 0xff;
   // The dark module at (8, n − 8).
   darkRows[n - 8] |= at8;
-  darkCols[8] |= 0x80;
   // §6.3.6, Annex E: versions 2 and 3 have one alignment pattern, centred at (n − 7, n − 7).
   if (version > 1) {
     for (let k = 0; k < 5; k++) {
       darkRows[n - 9 + k] |= ALIGNMENT[k] << 4;
-      darkCols[n - 9 + k] |= ALIGNMENT[k] << 4;
       fixedRows[n - 9 + k] |= 0x1f0;
-      fixedCols[n - 9 + k] |= 0x1f0;
     }
   }
-  return { n: n, darkRows: darkRows, darkCols: darkCols, fixedRows: fixedRows, fixedCols: fixedCols, rows: new Int32Array(n), cols: new Int32Array(n), placed: 0 };
+  return { n: n, darkRows: darkRows, fixedRows: fixedRows, rows: new Int32Array(n), placed: 0 };
 }
 
 /**
@@ -458,10 +445,7 @@ function placeCodewords(m: Matrix, stream: Uint8Array, from: number, to: number)
       const free = ~m.fixedRows[y];
       for (let u = n - 1 - right; u < n + 1 - right; u++) {
         if ((free >> u) & 1) {
-          if (stream[bit >> 3] & (0x80 >> (bit & 7))) {
-            m.darkRows[y] |= 1 << u;
-            m.darkCols[n - 1 - u] |= 1 << (n - 1 - y);
-          }
+          if (stream[bit >> 3] & (0x80 >> (bit & 7))) m.darkRows[y] |= 1 << u;
           bit++;
         }
       }
@@ -482,17 +466,15 @@ function every(n: number, period: number, residues: number): number {
   return t;
 }
 
-/** The lines that the masks of Table 10 are made of, for a symbol of n modules a side. */
+/** The rows that the masks of Table 10 are made of, for a symbol of n modules a side. */
 interface Lines {
   full: number;
   even: number;
   three0: number;
   three1: number;
   three2: number;
-  /** ⌊c / 3⌋ even */
+  /** ⌊j / 3⌋ even */
   sixLow: number;
-  /** ⌊c / 2⌋ even */
-  fourLow: number;
 }
 
 function linesOf(n: number): Lines {
@@ -503,52 +485,43 @@ function linesOf(n: number): Lines {
     three1: every(n, 3, 2),
     three2: every(n, 3, 4),
     sixLow: every(n, 6, 7),
-    fourLow: every(n, 4, 3),
   };
 }
 
 /**
- * §7.8.2 Table 10, i the row and j the column: the modules of a line of n that mask `mask`
- * inverts in row a (col = 0) or column a (col = 1). Masks 0, 3, 5, 6, 7 are symmetric in i and j.
+ * §7.8.2 Table 10, i the row and j the column: the modules of row i that mask `mask` inverts
+ * (a row of n modules, as `every` makes them).
  */
-function maskPattern(lines: Lines, mask: number, a: number, col: number): number {
+function maskPattern(lines: Lines, mask: number, i: number): number {
   const full = lines.full;
   const even = lines.even;
   const odd = full ^ even;
   const three0 = lines.three0;
   const three1 = lines.three1;
   const three2 = lines.three2;
-  const a2 = a % 2;
-  const a3 = a % 3;
-  if (mask == 0) return a2 ? odd : even; // (i + j) mod 2 = 0
-  if (mask == 1) return col ? even : a2 ? 0 : full; // i mod 2 = 0
-  if (mask == 2) return col ? (a3 ? 0 : full) : three0; // j mod 3 = 0
-  if (mask == 3) return a3 == 0 ? three0 : a3 == 1 ? three2 : three1; // (i + j) mod 3 = 0
-  // (⌊i / 2⌋ + ⌊j / 3⌋) mod 2 = 0: ⌊c / 3⌋ even along a row, ⌊c / 2⌋ even down a column
-  if (mask == 4) return col ? ((a / 3) & 1 ? full ^ lines.fourLow : lines.fourLow) : (a >> 1) & 1 ? full ^ lines.sixLow : lines.sixLow;
-  const product2 = a2 ? even : full; // ij mod 2 = 0
-  const product1 = a3 == 1 ? three1 : a3 == 2 ? three2 : 0; // ij mod 3 = 1
+  const i2 = i % 2;
+  const i3 = i % 3;
+  if (mask == 0) return i2 ? odd : even; // (i + j) mod 2 = 0
+  if (mask == 1) return i2 ? 0 : full; // i mod 2 = 0
+  if (mask == 2) return three0; // j mod 3 = 0
+  if (mask == 3) return i3 == 0 ? three0 : i3 == 1 ? three2 : three1; // (i + j) mod 3 = 0
+  if (mask == 4) return (i >> 1) & 1 ? full ^ lines.sixLow : lines.sixLow; // (⌊i / 2⌋ + ⌊j / 3⌋) mod 2 = 0
+  const product2 = i2 ? even : full; // ij mod 2 = 0
+  const product1 = i3 == 1 ? three1 : i3 == 2 ? three2 : 0; // ij mod 3 = 1
   // ij mod 2 + ij mod 3 = 0
-  if (mask == 5) return product2 & (a3 ? three0 : full);
+  if (mask == 5) return product2 & (i3 ? three0 : full);
   // (ij mod 2 + ij mod 3) mod 2 = 0 and ((i + j) mod 2 + ij mod 3) mod 2 = 0: the first term
   // 0 and ij mod 3 ≠ 1, or the first term 1 and ij mod 3 = 1.
-  return (mask == 6 ? product2 : a2 ? odd : even) ^ product1;
+  return (mask == 6 ? product2 : i2 ? odd : even) ^ product1;
 }
 
-/** §7.8.2: the data modules under mask `mask` into rows/cols; the function patterns as they are. */
+/** §7.8.2: the data modules under mask `mask` into rows; the function patterns as they are. */
 function applyMask(m: Matrix, lines: Lines, mask: number): void {
   const n = m.n;
-  // Rows repeat the pattern every 12, columns every 6.
-  const rowPatterns: number[] = [];
-  const colPatterns: number[] = [];
-  for (let k = 0; k < 12; k++) {
-    rowPatterns[k] = maskPattern(lines, mask, k, 0);
-    if (k < 6) colPatterns[k] = maskPattern(lines, mask, k, 1);
-  }
-  for (let k = 0; k < n; k++) {
-    m.rows[k] = m.darkRows[k] ^ (rowPatterns[k % 12] & ~m.fixedRows[k]);
-    m.cols[k] = m.darkCols[k] ^ (colPatterns[k % 6] & ~m.fixedCols[k]);
-  }
+  // The rows of every mask repeat every 12.
+  const patterns: number[] = [];
+  for (let i = 0; i < 12; i++) patterns[i] = maskPattern(lines, mask, i);
+  for (let i = 0; i < n; i++) m.rows[i] = m.darkRows[i] ^ (patterns[i % 12] & ~m.fixedRows[i]);
 }
 
 /**
@@ -563,35 +536,37 @@ function formatInformation(m: Matrix, level: number, mask: number): void {
   let r = info << 10;
   for (let i = 14; i >= 10; i--) if ((r >> i) & 1) r ^= 0x537 << (i - 10);
   const format = ((info << 10) | r) ^ 0x5412;
-  const dark = (x: number, y: number) => {
-    m.rows[y] |= 1 << (n - 1 - x);
-    m.cols[x] |= 1 << (n - 1 - y);
-  };
+  const rows = m.rows;
+  const at8 = 1 << (n - 9);
   for (let i = 0; i < 15; i++) {
     if ((format >> i) & 1) {
       if (i < 8) {
-        dark(8, i < 6 ? i : i + 1);
-        dark(n - 1 - i, 8);
+        rows[i < 6 ? i : i + 1] |= at8;
+        rows[8] |= 1 << i;
       } else {
-        dark(i < 9 ? 7 : 14 - i, 8);
-        dark(8, n - 15 + i);
+        rows[8] |= 1 << (n - (i < 9 ? 8 : 15 - i));
+        rows[n - 15 + i] |= at8;
       }
     }
   }
 }
 
 /**
- * §7.8.3 Table 11: penalty points of the masked symbol (rows, and columns for the lines).
- * Points are counted bit by bit where bits are few (v &= v − 1 drops the lowest).
+ * §7.8.3 Table 11: penalty points of the masked symbol. Rows are scored a row at a time, a
+ * module a bit; columns all at once, a column a bit, from the rows around each row. Points are
+ * counted bit by bit where bits are few (v &= v − 1 drops the lowest).
  */
 function penalty(m: Matrix): number {
   const n = m.n;
+  const rows = m.rows;
   const full = (1 << n) - 1;
   let points = 0;
   // Dark modules per byte lane of the rows, summed over the rows: below 256 a lane.
   let darkLanes = 0;
-  for (let k = 0; k < 2 * n; k++) {
-    const v = k < n ? m.rows[k] : m.cols[k - n];
+  // Down the columns: the starts of 5 alike at the row before (feature 1).
+  let above = 0;
+  for (let y = 0; y < n; y++) {
+    const v = rows[y];
     const light = ~v & full;
     // Feature 1: a run of 5 + i same-colour modules scores 3 + i. `same` marks each start of 5
     // alike: a run of 5 + i gives i + 1 consecutive marks; the first of them scores 2 more.
@@ -607,15 +582,30 @@ function penalty(m: Matrix): number {
       gap &= gap >> 2;
       for (finder = (finder & (gap >> 7)) | (gap & (finder >> 4)); finder; finder &= finder - 1) points += 40;
     }
-    if (k < n) {
-      // Set bits counted in parallel: per pair, per nibble, per byte.
-      let c = v - ((v >> 1) & 0x55555555);
-      c = (c & 0x33333333) + ((c >> 2) & 0x33333333);
-      darkLanes += (c + (c >> 4)) & 0x0f0f0f0f;
+    // Set bits counted in parallel: per pair, per nibble, per byte.
+    let c = v - ((v >> 1) & 0x55555555);
+    c = (c & 0x33333333) + ((c >> 2) & 0x33333333);
+    darkLanes += (c + (c >> 4)) & 0x0f0f0f0f;
+    if (y + 1 < n) {
+      const across = v ^ rows[y + 1];
       // Feature 2: each 2×2 block of one colour scores 3.
-      if (k < n - 1) {
-        const across = v ^ m.rows[k + 1];
-        for (let square = ~(across | (across >> 1) | v ^ (v >> 1)) & (full >> 1); square; square &= square - 1) points += 3;
+      for (let square = ~(across | (across >> 1) | v ^ (v >> 1)) & (full >> 1); square; square &= square - 1) points += 3;
+      // Feature 1 down the columns: modules y … y + 4 alike.
+      if (y + 4 < n) {
+        let down = ~(across | (rows[y + 1] ^ rows[y + 2]) | (rows[y + 2] ^ rows[y + 3]) | (rows[y + 3] ^ rows[y + 4])) & full;
+        for (let first = down & ~above; first; first &= first - 1) points += 2;
+        above = down;
+        for (; down; down &= down - 1) points++;
+      }
+      // Feature 3 down the columns: 1011101 in rows y … y + 6, 4 light rows after or before.
+      if (y + 6 < n) {
+        const column = v & ~rows[y + 1] & rows[y + 2] & rows[y + 3] & rows[y + 4] & ~rows[y + 5] & rows[y + 6] & full;
+        if (column) {
+          const after = y + 10 < n ? ~(rows[y + 7] | rows[y + 8] | rows[y + 9] | rows[y + 10]) : 0;
+          const before = y >= 4 ? ~(rows[y - 4] | rows[y - 3] | rows[y - 2] | rows[y - 1]) : 0;
+          for (let f = column & after; f; f &= f - 1) points += 40;
+          for (let f = column & before; f; f &= f - 1) points += 40;
+        }
       }
     }
   }

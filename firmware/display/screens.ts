@@ -100,10 +100,11 @@ const QR_BOX = 64;
 const QR_MAX_VERSION = 3;
 
 /**
- * The text a link is put in the QR code as: the scheme and host upper-cased where they are
- * plain letters, digits, dots, hyphens and a port (RFC 3986 §3.1, §3.2.2: both are
- * case-insensitive), so that they fit alphanumeric mode (ISO/IEC 18004 §7.4.4); the path and
- * query as they are. "" unless it is an https or http link.
+ * The text a link is put in the QR code as: the host upper-cased where it is plain letters,
+ * digits, dots, hyphens and a port (RFC 3986 §3.2.2: case-insensitive), so that it fits
+ * alphanumeric mode (ISO/IEC 18004 §7.4.4); the scheme in lower case and the path and query as
+ * they are. Not the scheme: phone cameras take HTTPS:// for text, not a link (the Pixel
+ * Camera app, Samsung's, Firefox's scanner: see the README). "" unless an https or http link.
  */
 export function qrText(link: string): string {
   const lower = link.toLowerCase();
@@ -112,7 +113,7 @@ export function qrText(link: string): string {
   let end = start;
   while (end < link.length && "abcdefghijklmnopqrstuvwxyz0123456789.:-".indexOf(lower[end]) >= 0) end++;
   if (end == start || (end < link.length && "/?#".indexOf(link[end]) < 0)) return "";
-  return link.substr(0, end).toUpperCase() + link.substr(end);
+  return lower.substr(0, start) + link.substring(start, end).toUpperCase() + link.substr(end);
 }
 
 /** The links of the last code screen, the text chosen for its QR code ("" none), its plan. */
