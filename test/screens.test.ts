@@ -184,6 +184,11 @@ describe("real providers' links", () => {
     links.push({ provider: `Auth0, ${n}-char tenant`, uri: `https://${tenant}.us.auth0.com/activate`, link: `https://${tenant}.us.auth0.com/activate?user_code=ABCD-EFGH`, code: "ABCD-EFGH" });
   }
 
+  // The simulator's mocks (npm start -- --provider kinde | auth0), on the longest port.
+  links.push({ provider: "simulator's mock Kinde", uri: "http://127.0.0.1:65535/kinde/device", link: "http://127.0.0.1:65535/kinde/device?user_code=KFFZLTNJ", code: "KFFZLTNJ" });
+  const AUTH0_CODE = "ABCD-EFGH";
+  links.push({ provider: "simulator's mock Auth0", uri: "http://127.0.0.1:65535/auth0/activate", link: `http://127.0.0.1:65535/auth0/activate?user_code=${AUTH0_CODE}`, code: AUTH0_CODE });
+
   it("each shows the complete link, or the short link, as a QR code that reads back as the link it stands for", () => {
     const board = bootPanel(64);
     const rows: string[] = [];
@@ -202,6 +207,8 @@ describe("real providers' links", () => {
     expect(rows.find((r) => r.startsWith("| Yoto"))).toContain("complete link");
     expect(rows.find((r) => r.startsWith("| Kinde, 16-char"))).toContain("complete link");
     expect(rows.find((r) => r.startsWith("| Auth0, 9-char"))).toContain("complete link");
+    expect(rows.find((r) => r.startsWith("| simulator's mock Kinde"))).toContain("complete link");
+    expect(rows.find((r) => r.startsWith("| simulator's mock Auth0"))).toContain("complete link");
   });
 });
 
