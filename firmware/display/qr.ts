@@ -210,8 +210,10 @@ export function qrJob(plan: QrPlan): QrJob {
   const version = plan.version;
   const level = plan.level;
   const blocks = blockCount(version, level);
-  let codewords: Uint8Array;
-  let rs: ReedSolomon;
+  // Each step's results, kept only while a later step needs them (the interpreter's memory is
+  // counted in JsVars: the Reed–Solomon tables go once the stream is made).
+  let rs: ReedSolomon | null = null;
+  let stream: Uint8Array;
   let m: Matrix;
   let lines: Lines;
   let at = 0;
@@ -223,18 +225,19 @@ export function qrJob(plan: QrPlan): QrJob {
       if (job.qr) return true;
       const k = at++;
       if (k == 0) {
-        codewords = dataCodewords(plan, dataBits(version, level) >> 3);
-        rs = reedSolomon(codewords, version, level);
+        rs = reedSolomon(dataCodewords(plan, dataBits(version, level) >> 3), version, level);
       } else if (k <= 2 * blocks) {
         // §7.5.2 one half of one block's division
-        errorCorrection(rs, (k - 1) >> 1, (k - 1) & 1);
+        errorCorrection(rs as ReedSolomon, (k - 1) >> 1, (k - 1) & 1);
       } else if (k == 2 * blocks + 1) {
+        stream = (rs as ReedSolomon).stream;
+        rs = null;
         m = functionPatterns(version);
         lines = linesOf(m.n);
       } else if (k <= 2 * blocks + 4) {
         // §7.7.3 five column pairs at a time (a symbol has 10, 12 or 14)
         const part = k - 2 * blocks - 2;
-        placeCodewords(m, rs.stream, part * 5, part * 5 + 5);
+        placeCodewords(m, stream, part * 5, part * 5 + 5);
       } else {
         const mask = k - 2 * blocks - 5;
         if (mask < 8 && plan.mask < 0) {
@@ -323,11 +326,10 @@ interface ReedSolomon {
  */
 function reedSolomon(codewords: Uint8Array, version: number, level: number): ReedSolomon {
   const ecLen = EC_PER_BLOCK[(version - 1) * 4 + level];
-  // exp is doubled so that exp[a + b] needs no "mod 255".
-  const exp = new Uint8Array(512);
+  const exp = new Uint8Array(256);
   const log = new Uint8Array(256);
   for (let i = 0, x = 1; i < 255; i++) {
-    exp[i] = exp[i + 255] = x;
+    exp[i] = x;
     log[x] = i;
     x <<= 1;
     if (x > 255) x ^= 0x11d;
@@ -337,8 +339,8 @@ function reedSolomon(codewords: Uint8Array, version: number, level: number): Ree
   const gen = new Uint8Array(ecLen + 1);
   gen[0] = 1;
   for (let i = 0; i < ecLen; i++) {
-    for (let k = i + 1; k > 0; k--) gen[k] = gen[k - 1] ^ (gen[k] && exp[log[gen[k]] + i]);
-    gen[0] = exp[log[gen[0]] + i];
+    for (let k = i + 1; k > 0; k--) gen[k] = gen[k - 1] ^ (gen[k] && exp[(log[gen[k]] + i) % 255]);
+    gen[0] = exp[(log[gen[0]] + i) % 255];
   }
   const genLog = new Uint8Array(ecLen);
   for (let k = 0; k < ecLen; k++) genLog[k] = log[gen[ecLen - 1 - k]];
@@ -375,7 +377,7 @@ function errorCorrection(rs: ReedSolomon, b: number, half: number): void {
     rs.stream[i * blocks + b] = d;
     const f = d ^ rem[0];
     const lf = log[f];
-    for (let k = 0; k < ecLen; k++) rem[k] = rem[k + 1] ^ (f && exp[genLog[k] + lf]);
+    for (let k = 0; k < ecLen; k++) rem[k] = rem[k + 1] ^ (f && exp[(genLog[k] + lf) % 255]);
   }
   if (half) for (let i = 0; i < ecLen; i++) rs.stream[dataLen + i * blocks + b] = rem[i];
 }
