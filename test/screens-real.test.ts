@@ -15,6 +15,8 @@ describe.skipIf(!ESPRUINO)("screens on the real interpreter ($ESPRUINO)", () => 
       const calls = Object.keys(SCREENS).map((name) => `show(${JSON.stringify(SCREENS[name])}, ${NOW}); settle();`);
       const real = runOnEspruino(
         `require("Storage").writeJSON("codepair.json", ${JSON.stringify(config)});\n` + I2C_TRACE_PRELUDE + out.code + "\n" + calls.join("\n"),
+        // the QR codes are built here too (settle): a minute for a busy machine under qemu
+        60000,
       );
       expect(real.lines.filter((l) => /Uncaught|Error/.test(l))).toEqual([]);
       const board = boardWithConfig(config);
