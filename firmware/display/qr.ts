@@ -436,20 +436,27 @@ function functionPatterns(version: number): Matrix {
  */
 function placeCodewords(m: Matrix, stream: Uint8Array, from: number, to: number): void {
   const n = m.n;
+  const dark = m.darkRows;
+  const fixed = m.fixedRows;
   // Column pairs `from` … `to` − 1, counted from the right; `bit` is where the last left off.
   let bit = m.placed;
   for (let pair = from; pair < to && pair < (n - 1) >> 1; pair++) {
     let right = n - 1 - 2 * pair;
     if (right <= 6) right--;
     const down = (right + 1) & 2;
+    // The pair's two modules in a row are bits u and u + 1 (the right one first).
+    const u = n - 1 - right;
     for (let v = 0; v < n; v++) {
       const y = down ? v : n - 1 - v;
-      const free = ~m.fixedRows[y];
-      for (let u = n - 1 - right; u < n + 1 - right; u++) {
-        if ((free >> u) & 1) {
-          if (stream[bit >> 3] & (0x80 >> (bit & 7))) m.darkRows[y] |= 1 << u;
-          bit++;
-        }
+      const free = (~fixed[y] >> u) & 3;
+      if (free == 3) {
+        // Both free (most rows): the next two bits of the stream at once, the first to the right.
+        const two = (((stream[bit >> 3] << 8) | stream[(bit >> 3) + 1]) >> (14 - (bit & 7))) & 3;
+        dark[y] |= ((two >> 1) | ((two & 1) << 1)) << u;
+        bit += 2;
+      } else if (free) {
+        if (stream[bit >> 3] & (0x80 >> (bit & 7))) dark[y] |= free << u;
+        bit++;
       }
     }
   }
