@@ -10,7 +10,7 @@ import { bundleFirmware } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
 import { mockConfig, screenOf } from "../host-sim/cli.ts";
 import { startMockProviders, type ProviderKind } from "../host-sim/providers/index.ts";
-import { ESPRUINO, runLive } from "../test/support/espruino.ts";
+import { ESPRUINO, WIFI_STAND_IN, runLive } from "../test/support/espruino.ts";
 import { bootDevice } from "../test/support/pairing.ts";
 import { median } from "./stats.ts";
 
@@ -35,9 +35,15 @@ async function simulated(kind: ProviderKind): Promise<{ toCode: number; requests
   return { toCode: code.at, requests, wall };
 }
 
-/** The bundle on the interpreter, paired with a mock over real sockets; JsVars in use (after a garbage collection, as process.memory() does by default) sampled every 250 ms. */
-async function onInterpreter(code: string, kind: ProviderKind, base: string, approve: (userCode: string) => void): Promise<{ toCode: number; polling: number; paired: number; total: number }> {
+/**
+ * The bundle on the interpreter, paired with a mock over real sockets; JsVars in use (after a
+ * garbage collection, as process.memory() does by default) sampled every 250 ms. `fromStorage`:
+ * the bundle is written to Storage as .bootcde and run from there by load(), as a flashed device
+ * runs it (its code then stays in flash, not in JsVars).
+ */
+async function onInterpreter(code: string, kind: ProviderKind, base: string, approve: (userCode: string) => void, fromStorage: boolean): Promise<{ toCode: number; polling: number; paired: number; total: number }> {
   const sampler = 'setInterval(function () { var m = process.memory(); print("MEM " + m.usage + " " + m.total); }, 250);\n';
+  const program = fromStorage ? `require("Storage").write(".bootcde", ${JSON.stringify(WIFI_STAND_IN + sampler + code)}); load();` : code;
   const started = Date.now();
   let toCode = 0;
   let state = "";
@@ -45,7 +51,7 @@ async function onInterpreter(code: string, kind: ProviderKind, base: string, app
   let pairedAt = 0;
   const peak: Record<string, number> = { code: 0, paired: 0 };
   await runLive(
-    code,
+    program,
     mockConfig(kind, base),
     (line) => {
       if (line.startsWith("MEM ")) {
@@ -65,7 +71,7 @@ async function onInterpreter(code: string, kind: ProviderKind, base: string, app
       return false;
     },
     30000,
-    sampler,
+    fromStorage ? "" : sampler,
   );
   return { toCode, polling: peak.code, paired: peak.paired, total };
 }
@@ -108,8 +114,11 @@ export async function pairingBench(): Promise<void> {
   try {
     console.log(`real interpreter (${ESPRUINO}; a PC, not an ESP32; interval 1 s, approved 2.5 s after the code)`);
     for (const kind of ["simkl", "auth0"] as ProviderKind[]) {
-      const r = await onInterpreter(out.code, kind, mock.base(kind), (c) => mock.provider(kind).approve(c));
-      console.log(`  ${kind.padEnd(7)} process start to code on screen ${r.toCode} ms; JsVars in use: ${r.polling} at most while polling, ${r.paired} once paired, of ${r.total}`);
+      for (const fromStorage of [false, true]) {
+        const r = await onInterpreter(out.code, kind, mock.base(kind), (c) => mock.provider(kind).approve(c), fromStorage);
+        const how = fromStorage ? "from Storage (.bootcde)" : "as text";
+        console.log(`  ${kind.padEnd(7)} ${how.padEnd(23)} start to code on screen ${r.toCode} ms; JsVars in use: ${r.polling} at most while polling (goal <= 2500 from Storage), ${r.paired} once paired, of ${r.total}`);
+      }
     }
   } finally {
     await mock.close();
