@@ -1,6 +1,8 @@
 // `npm test`: type-check, build (with the dialect gate), then every test, with what the tests
 // need found or made first, so that the README's two commands are all the set-up:
-// - the real Espruino interpreter: $ESPRUINO if set; otherwise built (or taken from the build
+// - the real Espruino interpreter, in its two kinds: $ESPRUINO (the stock ESP32-like build, what
+//   a board with the released 2v29 does) and $ESPRUINO_CODEPAIR (the same with the codepair
+//   patches: the codepair image), each used if set; otherwise built (or taken from the build
 //   cache) from ../shared/espruino's source when it is at hand, by tools/espruino/build.sh;
 //   otherwise the real-interpreter tests are skipped, and the run says so once, with how to
 //   enable them. $ESPRUINO=none skips them on purpose.
@@ -44,22 +46,32 @@ function ensureChromium() {
   note(`Chromium is missing at ${path}: the page test will fail. Install it with: sudo apt-get install chromium (or set CHROMIUM to a Chromium binary)`);
 }
 
+/**
+ * The interpreters by kind (esp32like, codepair): the ones given, the others built.
+ * @returns {Record<string, string | undefined>}
+ */
 function ensureEspruino() {
-  const given = process.env.ESPRUINO;
-  if (given === "none") return undefined;
-  if (given) return given;
+  /** @type {Record<string, string | undefined>} */
+  const given = { esp32like: process.env.ESPRUINO, codepair: process.env.ESPRUINO_CODEPAIR };
+  if (given.esp32like === "none") return {};
+  const missing = Object.keys(given).filter((k) => !given[k]);
+  if (!missing.length) return given;
   const source = process.env.ESPRUINO_SOURCE || join(root, "../shared/espruino/espruino-2v29-src.tar.xz");
-  if (!existsSync(source)) return undefined;
-  note(`building (or reusing) the ESP32-like Espruino interpreter from ${source}`);
-  const args = [join(root, "tools/espruino/build.sh"), source, "esp32like"];
+  if (!existsSync(source)) return given;
+  note(`building (or reusing) the ESP32-like Espruino interpreter (${missing.join(", ")}) from ${source}`);
+  const args = [join(root, "tools/espruino/build.sh"), source, ...missing];
   if (isRoot) args.push("--install-deps");
   const r = spawnSync("bash", args, { cwd: root, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
   if (r.status !== 0) {
     note("the interpreter could not be built (see above): the real-interpreter tests are skipped");
-    return undefined;
+    return given;
   }
-  const line = r.stdout.trim().split("\n").find((l) => l.startsWith("esp32like "));
-  return line ? line.slice("esp32like ".length) : undefined;
+  const built = { ...given };
+  for (const line of r.stdout.trim().split("\n")) {
+    const [kind, path] = line.split(" ");
+    if (kind in built && !built[kind]) built[kind] = path;
+  }
+  return built;
 }
 
 run(process.execPath, [bin("tsc"), "-p", "firmware/tsconfig.json"]);
@@ -68,10 +80,12 @@ run(process.execPath, ["build.mjs"]);
 ensureChromium();
 const espruino = ensureEspruino();
 const env = { ...process.env };
-if (espruino) {
-  env.ESPRUINO = espruino;
-  note(`real-interpreter tests run on ${espruino}`);
-} else {
-  delete env.ESPRUINO;
+for (const [kind, name] of [["esp32like", "ESPRUINO"], ["codepair", "ESPRUINO_CODEPAIR"]]) {
+  if (espruino[kind]) {
+    env[name] = espruino[kind];
+    note(`real-interpreter tests (${kind}) run on ${espruino[kind]}`);
+  } else {
+    delete env[name];
+  }
 }
 run(process.execPath, [bin("vitest"), "run", ...process.argv.slice(2)], { env });

@@ -8,6 +8,8 @@ import { Board, type BoardOptions } from "../../host-sim/board.ts";
 
 /** Path of the real interpreter, or undefined: then the tests that need it are skipped. */
 export const ESPRUINO = process.env.ESPRUINO || undefined;
+/** Path of the codepair kind of the interpreter (with tools/espruino/patches/codepair), or undefined. */
+export const ESPRUINO_CODEPAIR = process.env.ESPRUINO_CODEPAIR || undefined;
 
 export interface RealRun {
   lines: string[];
@@ -85,14 +87,14 @@ export const WIFI_STAND_IN =
  * Runs a bundle on the interpreter with `config` in its Storage and the WiFi stand-in, live
  * (asynchronously), until `onLine` returns true for an output line (or a number: stop that
  * many ms later) or `limitMs` passes. Lines come without the banner, prompts and CRs.
- * Resolves with every line seen.
+ * Resolves with every line seen. `bin`: which interpreter (default $ESPRUINO).
  */
-export function runLive(code: string, config: object, onLine: (line: string) => boolean | number, limitMs = 30000, prelude = ""): Promise<string[]> {
-  if (!ESPRUINO) throw new Error("ESPRUINO is not set");
+export function runLive(code: string, config: object, onLine: (line: string) => boolean | number, limitMs = 30000, prelude = "", bin = ESPRUINO): Promise<string[]> {
+  if (!bin) throw new Error("ESPRUINO is not set");
   const dir = mkdtempSync(join(tmpdir(), "codepair-live-"));
   const file = join(dir, "device.js");
   writeFileSync(file, WIFI_STAND_IN + `require("Storage").writeJSON("codepair.json", ${JSON.stringify(config)});\n` + prelude + code, "latin1");
-  const child = spawn(ESPRUINO, [file], { cwd: dir, stdio: ["ignore", "pipe", "ignore"] });
+  const child = spawn(bin, [file], { cwd: dir, stdio: ["ignore", "pipe", "ignore"] });
   const lines: string[] = [];
   return new Promise((resolve) => {
     let rest = "";

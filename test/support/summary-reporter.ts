@@ -16,11 +16,11 @@ export default class SummaryReporter implements Reporter {
         else skipped++;
       }
     }
-    if (skipped > 0 && !process.env.ESPRUINO) {
+    if (skipped > 0 && (!process.env.ESPRUINO || !process.env.ESPRUINO_CODEPAIR)) {
       process.stdout.write(
         "\nThe real-interpreter tests were skipped: no Espruino interpreter. `npm test` builds one when Espruino's\n" +
           "source is at ../shared/espruino (or $ESPRUINO_SOURCE); or build it with `npm run espruino -- SOURCE` and\n" +
-          "set ESPRUINO to the path it prints (see the README's \"The real interpreter\").\n",
+          "set ESPRUINO (and ESPRUINO_CODEPAIR, the codepair kind) to the paths it prints (see the README's \"The real interpreter\").\n",
       );
     }
     process.stdout.write(`\nvitest: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);

@@ -108,6 +108,13 @@ tag_tree() {
   (cd "$dir" && git init -q && git add -A >/dev/null && git -c user.name=codepair -c user.email=codepair@localhost commit -qm "Espruino $version" && git tag "RELEASE_${version^^}")
 }
 
+# True unless every file the patch changes is missing from the tree.
+patch_applies_here() {
+  local tree=$1 f
+  for f in $(sed -n 's|^--- a/\([^[:space:]]*\).*|\1|p' "$2"); do [ -e "$tree/$f" ] && return 0; done
+  return 1
+}
+
 build_kind() {
   local kind=$1 key out work board d p
   key=$(key_of "$kind")
@@ -121,6 +128,9 @@ build_kind() {
   [ "$board" = LINUX ] || cp "$here/boards/ESP32LIKE.py" "$work/src/boards/"
   for d in $(patch_dirs_of "$kind"); do
     for p in $(ls "$here/patches/$d"/*.patch 2>/dev/null | LC_ALL=C sort); do
+      # a patch to files this source lacks (the ESP32 target, absent from the tarball) is for
+      # the real image's build (esp32-image.sh), not for these
+      if ! patch_applies_here "$work/src" "$p"; then log "  skip $d/$(basename "$p") (its files are not in this source)"; continue; fi
       log "  patch $d/$(basename "$p")"
       (cd "$work/src" && patch -p1 --forward --quiet < "$p") || { log "patch $p does not apply to $source"; exit 4; }
     done
