@@ -7,7 +7,7 @@ import { Clock } from "./clock.ts";
 import { ConsoleLog } from "./console.ts";
 import { EspruinoE } from "./espruino-e.ts";
 import { graphicsGlobals } from "./graphics.ts";
-import { Network } from "./http.ts";
+import { Network, type Interpreter } from "./http.ts";
 import { I2CBus } from "./i2c.ts";
 import { Modules } from "./modules.ts";
 import { Button, Gpio } from "./pins.ts";
@@ -25,6 +25,8 @@ export interface BoardOptions {
   flash?: Flash;
   /** GPIO of the button. Default 0, the ESP32's boot button. */
   buttonPin?: number;
+  /** The interpreter: 2v29 as released ("stock", the default) or the codepair image (host-sim/http.ts). */
+  interpreter?: Interpreter;
 }
 
 export class Board {
@@ -77,6 +79,7 @@ export class Board {
       print: (line) => this.console.write([line]),
       online: () => this.wifi.online,
     });
+    this.net.interpreter = o.interpreter || "stock";
     // A cut in the middle of a flash write stops the board there and then.
     this.flash.onCut = () => this.powerOff();
   }
@@ -186,7 +189,7 @@ export class Board {
     this.flash.powerOn();
     this.i2c1.reset();
     this.i2c1.attach(this.panelAddress, { receive: (bytes) => this.display.receive(bytes) });
-    const espruinoE = new EspruinoE(realm);
+    const espruinoE = new EspruinoE(realm, this.net.interpreter === "codepair");
     const modules = new Modules(realm);
     modules.provide("Storage", realm.object(storageModule(this.flash, realm)));
     modules.provide("http", this.net.module(realm));

@@ -5,7 +5,11 @@ import type { Realm } from "./realm.ts";
 export class EspruinoE {
   private handlers: Record<string, ((...args: unknown[]) => void)[]> = {};
 
-  constructor(private realm: Realm) {}
+  /** `tlsVerify`: the codepair image, whose process.env has TLS_VERIFY (patches/codepair/0015). */
+  constructor(
+    private realm: Realm,
+    private tlsVerify = false,
+  ) {}
 
   emit(event: string, ...args: unknown[]): void {
     for (const fn of (this.handlers[event] || []).slice()) fn(...args);
@@ -36,7 +40,7 @@ export class EspruinoE {
     });
     const process = this.realm.library({
       version: "2v29",
-      env: this.realm.fromHost({ VERSION: "2v29", BOARD: "ESP32", CONSOLE: "Serial1" }),
+      env: this.realm.fromHost(Object.assign({ VERSION: "2v29", BOARD: "ESP32", CONSOLE: "Serial1" }, this.tlsVerify ? { TLS_VERIFY: true } : {})),
     });
     return { E, process };
   }

@@ -40,6 +40,17 @@
 //   for a file name. A handshake that fails reports "Uncaught InternalError:
 //   mbedtls_ssl_handshake returned -0x…" and req gets 'error'.
 // - Callbacks run between timers, in the order the passes queue them.
+// That is the stock interpreter (`interpreter: "stock"`), with the mbedTLS configuration of the
+// ESP32's ESP-IDF (tools/espruino/patches/common): it sends the constant server name
+// "mbed TLS Server 1". The codepair image (`"codepair"`, tools/espruino/patches/codepair,
+// measured on its ESP32-like build) differs:
+// - the server name is options.host (none for an IP address); given `ca` (DER certificates, one
+//   after another, or an array of them), the server must chain to one of them and be for that
+//   host, else the handshake fails before any byte of the request is sent;
+// - a failed handshake is no uncaught error: req's 'error' says why, {-13, "SSL handshake
+//   failed"} (refused: an alert, a cut), {-16, "SSL certificate not trusted"}, {-17, "SSL
+//   certificate for another host"}, {-2, "out of memory"} (not modelled here: no heap);
+// - the request's own User-Agent header replaces Espruino's; process.env.TLS_VERIFY is true.
 // On the ESP32 the network state is always "online" (jswrap_esp32_wifi_soft_init), so
 // "Not connected to the internet" never comes: without WiFi a host name fails to resolve and
 // an IP address has no route (lwIP EHOSTUNREACH, err 113).
@@ -59,6 +70,9 @@ const USER_AGENT = "Espruino 2v29";
 const SOCKET_ERR_CLOSED = -1;
 const SOCKET_ERR_UNSENT_DATA = -8;
 const SOCKET_ERR_NO_RESP = -15;
+const SOCKET_ERR_SSL_HAND = -13;
+const SOCKET_ERR_SSL_UNTRUSTED = -16;
+const SOCKET_ERR_SSL_HOSTNAME = -17;
 const SOCKET_ERRORS = [
   "connection closed",
   "out of memory",
@@ -75,9 +89,23 @@ const SOCKET_ERRORS = [
   "SSL handshake failed",
   "invalid SSL data",
   "no response",
+  // the codepair image's (tools/espruino/patches/codepair/0012-tls-verify-with-ca.patch)
+  "SSL certificate not trusted",
+  "SSL certificate for another host",
 ];
 function socketErrorString(code: number): string {
   return SOCKET_ERRORS[-1 - (code < -SOCKET_ERRORS.length ? -10 : code)];
+}
+
+/** Which interpreter the board runs: 2v29 as released, or the codepair image. */
+export type Interpreter = "stock" | "codepair";
+/** The server name 2v29's network.c sends, whatever the host. */
+export const STOCK_SERVER_NAME = "mbed TLS Server 1";
+
+/** What the TLS handshake is told: the name to send, and the CAs to verify against (PEM), if any. */
+interface TlsSetup {
+  servername: string;
+  ca: string[] | null;
 }
 /** mbedtls_ssl_read's answer to the peer's close_notify alert (MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY). */
 const PEER_CLOSE_NOTIFY = -0x7880;
@@ -309,8 +337,11 @@ function headerI(headers: [string, string][], name: string): string | undefined 
 type SocketEvent =
   | { id: number; t: "data"; b: Uint8Array }
   | { id: number; t: "secure" }
-  /** The TLS handshake failed: `code` is the mbedtls error the device reports. */
-  | { id: number; t: "tlsfail"; code: string }
+  /**
+   * The TLS handshake failed: `code` is the mbedtls error (-0x2700: the certificate did not
+   * verify, and `verify` says which check: "untrusted" or "host").
+   */
+  | { id: number; t: "tlsfail"; code: string; verify?: string }
   /** End of the stream; `notify`: the peer's TLS close_notify came first. */
   | { id: number; t: "end"; notify: boolean }
   | { id: number; t: "gone" };
@@ -327,7 +358,7 @@ const post = (m) => parentPort.postMessage(m);
 function bytes(b) { const u = new Uint8Array(b.length); u.set(b); return u; }
 // TLS over a Duplex that sees the raw records, to tell an alert (close_notify or fatal) from a
 // bare end of stream, and garbage from a handshake cut short.
-function overTls(id, raw) {
+function overTls(id, raw, setup) {
   let alert = false, garbage = false, head = Buffer.alloc(0), left = 0;
   const scanAll = (b) => {
     // record headers may straddle chunks: walk byte by byte through headers, jump over bodies
@@ -354,16 +385,19 @@ function overTls(id, raw) {
   raw.on("end", () => pipe.push(null));
   raw.on("error", () => pipe.destroy());
   raw.on("close", () => { if (!pipe.destroyed) pipe.push(null); });
-  const s = tls.connect({ socket: pipe, servername: "", rejectUnauthorized: false, minVersion: "TLSv1.2", maxVersion: "TLSv1.2" });
-  let secure = false, ended = false;
+  // the device's mbedTLS speaks TLS 1.2 only; a certificate is checked only against \`ca\`
+  const s = tls.connect({ socket: pipe, servername: setup.servername, minVersion: "TLSv1.2", maxVersion: "TLSv1.2",
+    rejectUnauthorized: !!setup.ca, ca: setup.ca || undefined });
+  let secure = false, ended = false, verify = "";
   s.on("secureConnect", () => { secure = true; post({ id, t: "secure" }); });
   s.on("data", (b) => post({ id, t: "data", b: bytes(b) }));
-  const finish = () => {
+  const finish = (e) => {
     if (ended) return; ended = true;
-    if (!secure) post({ id, t: "tlsfail", code: garbage ? "-0x7200" : alert ? "-0x7780" : "-0x1" });
+    if (e && setup.ca && !secure) verify = e.code === "ERR_TLS_CERT_ALTNAME_INVALID" ? "host" : /CERT|SIGNATURE|ISSUER|CHAIN/.test(String(e.code)) ? "untrusted" : "";
+    if (!secure) post({ id, t: "tlsfail", code: garbage ? "-0x7200" : alert ? "-0x7780" : verify ? "-0x2700" : "-0x1", verify });
     else post({ id, t: "end", notify: alert });
   };
-  s.on("end", finish);
+  s.on("end", () => finish());
   s.on("error", finish);
   s.on("close", () => { finish(); post({ id, t: "gone" }); });
   return s;
@@ -377,7 +411,7 @@ parentPort.on("message", (m) => {
     raw.setNoDelay(true);
     raw.once("connect", () => {
       if (abandoned.delete(m.id)) { raw.destroy(); return; }
-      const s = m.tls ? overTls(m.id, raw) : raw;
+      const s = m.tls ? overTls(m.id, raw, m.tls) : raw;
       sockets.set(m.id, s);
       if (!m.tls) {
         let ended = false;
@@ -421,7 +455,7 @@ class SocketWorker {
    * A blocking TCP connect, as lwIP's: the socket's id, or the errno the ESP32 would report.
    * `onEvent` then gets the socket's data and end.
    */
-  connect(host: string, port: number, tls: boolean, onEvent: (e: SocketEvent) => void): { id: number } | { errno: number } {
+  connect(host: string, port: number, tls: TlsSetup | null, onEvent: (e: SocketEvent) => void): { id: number } | { errno: number } {
     const id = this.nextId++;
     const flag = new SharedArrayBuffer(4);
     this.handlers.set(id, onEvent);
@@ -522,6 +556,8 @@ interface Conn {
   remote: "open" | "ended" | "notified";
   tlsState: "handshake" | "secure" | "failed";
   tlsFailure: string;
+  /** which check failed when tlsFailure is -0x2700: "untrusted" or "host" */
+  tlsVerify: string;
   tlsReported: boolean;
 }
 
@@ -549,6 +585,8 @@ export class Network {
    * are; any other name fails as an unknown host does on the device.
    */
   hosts: Record<string, string> = { localhost: "127.0.0.1" };
+  /** Which interpreter's TLS and request head (see the top of this file). */
+  interpreter: Interpreter = "stock";
   private conns: Conn[] = [];
   private queue: QueuedEvent[] = [];
 
@@ -690,6 +728,7 @@ export class Network {
       remote: "open",
       tlsState: "handshake",
       tlsFailure: "",
+      tlsVerify: "",
       tlsReported: false,
     });
     const request = (options: unknown, callback: unknown): object | undefined => {
@@ -804,8 +843,11 @@ export class Network {
     if (c.sendData === undefined) {
       let head = "";
       if (!c.socket) {
-        head = String(o.method) + " " + String(o.path) + " HTTP/1.1\r\nUser-Agent: " + USER_AGENT + "\r\nConnection: close\r\n";
         const headers = o.headers;
+        // the codepair image leaves Espruino's User-Agent out when the request has its own
+        const own = this.interpreter === "codepair" && typeof headers === "object" && headers !== null &&
+          Object.keys(headers).some((k) => k.toLowerCase() === "user-agent");
+        head = String(o.method) + " " + String(o.path) + " HTTP/1.1\r\n" + (own ? "" : "User-Agent: " + USER_AGENT + "\r\n") + "Connection: close\r\n";
         let hasHost = false;
         if (typeof headers === "object" && headers !== null) {
           const h = headers as Record<string, unknown>;
@@ -880,15 +922,23 @@ export class Network {
     if (!address) fail(new realm.InternalError("Unable to locate host"));
     // ssl_newSocketData loads `ca` right after the TCP connect; checked first here, so a bad
     // certificate costs no connection (the device leaves one open)
+    let setup: TlsSetup | null = null;
     if (c.tls) {
-      const problem = certificateProblem(o.ca, realm);
+      const codepair = this.interpreter === "codepair";
+      const problem = certificateProblem(o.ca, realm, codepair);
       if (problem) {
         if (problem.warning) this.host.print(problem.warning);
         fail(problem.error);
       }
+      // the codepair image names the host (Node will not send an IP address as a name, the
+      // device would) and verifies against `ca`; 2v29 sends a constant and verifies nothing
+      const name = hostName === undefined ? "" : String(hostName);
+      setup = codepair
+        ? { servername: isIPv4(name) ? "" : name, ca: o.ca === undefined ? null : certificatesOf(o.ca) }
+        : { servername: STOCK_SERVER_NAME, ca: null };
     }
     const connected = this.host.online()
-      ? sockets().connect(address as string, port, c.tls, (e) => this.onSocket(c, e))
+      ? sockets().connect(address as string, port, setup, (e) => this.onSocket(c, e))
       : { errno: ERRNO.noRoute };
     if ("errno" in connected) {
       this.host.print("ERROR: Connect failed (err " + connected.errno + ")");
@@ -906,6 +956,7 @@ export class Network {
     else if (e.t === "tlsfail") {
       c.tlsState = "failed";
       c.tlsFailure = e.code;
+      c.tlsVerify = e.verify || "";
     } else if (e.t === "end") c.remote = e.notify ? "notified" : "ended";
     else return;
     this.schedule();
@@ -980,6 +1031,7 @@ export class Network {
 
   /** netRecv: up to 536 bytes, 0 when none has come, below 0 when the socket is over. */
   private netRecv(c: Conn): number | string {
+    if (c.tlsState === "failed" && this.interpreter === "codepair") return this.tlsFailed(c);
     if (c.tlsState === "failed") {
       const r = this.tlsFailed(c);
       // after an alert mbedtls wants more; after garbage or a cut it fails again
@@ -995,8 +1047,15 @@ export class Network {
     return 0;
   }
 
-  /** ssl_getSocketData raises the handshake's error (reported as uncaught) and fails the call. */
+  /**
+   * ssl_getSocketData: 2v29 raises the handshake's error (reported as uncaught) and fails the
+   * call; the codepair image keeps the reason, which every later send and recv return.
+   */
   private tlsFailed(c: Conn): number {
+    if (this.interpreter === "codepair") {
+      if (c.tlsFailure !== "-0x2700") return SOCKET_ERR_SSL_HAND;
+      return c.tlsVerify === "host" ? SOCKET_ERR_SSL_HOSTNAME : SOCKET_ERR_SSL_UNTRUSTED;
+    }
     if (!c.tlsReported) {
       c.tlsReported = true;
       const p = this.pending.get(c.req);
@@ -1200,23 +1259,62 @@ function sniffRequest(entry: NetLogEntry, bytes: string): void {
   if (m[2].startsWith("/")) entry.url += m[2];
 }
 
-/** What ssl_load_cacert makes of `ca`: nothing wrong, or the warning and error the device gives. */
-function certificateProblem(ca: unknown, realm: Realm): { warning?: string; error: Error } | undefined {
-  if (ca === undefined) return undefined;
+/** `ca` as the device reads it: a function's result; an array's items one after another (JSV_GET_AS_CHAR_ARRAY). */
+function caBytes(ca: unknown): Buffer {
   let value: unknown = ca;
   if (typeof value === "function") value = (value as () => unknown)();
-  const text = asByteString(value);
+  const text = Array.isArray(value) ? value.map(asByteString).join("") : asByteString(value);
+  return Buffer.from(text, "latin1");
+}
+
+/** DER certificates one after another (each a SEQUENCE and its length), or null where one is not. */
+function splitDer(der: Buffer): Buffer[] | null {
+  const out: Buffer[] = [];
+  let p = 0;
+  while (p < der.length) {
+    if (der[p] !== 0x30 || p + 2 > der.length) return null;
+    let len = der[p + 1];
+    let head = 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      if (n < 1 || n > 3 || p + 2 + n > der.length) return null;
+      len = 0;
+      for (let k = 0; k < n; k++) len = len * 256 + der[p + 2 + k];
+      head += n;
+    }
+    if (p + head + len > der.length) return null;
+    out.push(der.subarray(p, p + head + len));
+    p += head + len;
+  }
+  return out;
+}
+
+/** The codepair image's trust set from `ca`: each certificate, as PEM. */
+function certificatesOf(ca: unknown): string[] {
+  return (splitDer(caBytes(ca)) || []).map((d) => new X509Certificate(d).toString());
+}
+
+/**
+ * What ssl_load_cacert makes of `ca`: nothing wrong, or the warning and error the device gives.
+ * 2v29 parses the first certificate only; the codepair image (`all`) every one.
+ */
+function certificateProblem(ca: unknown, realm: Realm, all: boolean): { warning?: string; error: Error } | undefined {
+  if (ca === undefined) return undefined;
   // decode_certificate_var: a short string names a file (USE_FILESYSTEM, on the ESP32 too)
   if (typeof ca === "string" && ca.length <= 100) {
     return { warning: 'WARNING: File "' + ca + '" not found', error: new realm.Error("Could not open file : UNKNOWN") };
   }
-  const der = Buffer.from(text, "latin1");
-  try {
-    new X509Certificate(der);
-    if (der[0] === 0x30) return undefined;
-  } catch {
-    // below
-  }
+  const der = caBytes(ca);
+  const parsed = (d: Buffer): boolean => {
+    try {
+      new X509Certificate(d);
+      return d[0] === 0x30;
+    } catch {
+      return false;
+    }
+  };
+  const each = der[0] === 0x30 ? splitDer(der) : null;
+  if (each ? (all ? each : each.slice(0, 1)).every(parsed) : parsed(der)) return undefined;
   // mbedtls_x509_crt_parse_der: not a SEQUENCE at all (a PEM text) is "Invalid format"; a
   // broken SEQUENCE is reported by its code
   const code = der[0] === 0x30 ? "-0x21e2" : "Invalid format";
