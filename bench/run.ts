@@ -2,7 +2,7 @@
 // time, boot-to-splash time and I2C bytes in the simulator, and — where $ESPRUINO names a
 // Linux build of the interpreter — the same bundle's time to splash and JsVars in use there.
 // Then the display's (bench/display.ts), the QR encoder's (bench/qr.ts), the JSON reader's
-// (bench/json.ts) and pairing's (bench/pairing.ts), each of which also runs on its own. Prints figures; asserts nothing.
+// (bench/json.ts), pairing's (bench/pairing.ts) and TLS's heap (bench/tls.ts), each of which also runs on its own. Prints figures; asserts nothing.
 //
 //   npm run bench            (ESPRUINO=/path/to/espruino npm run bench for the interpreter)
 import { readFileSync } from "node:fs";
@@ -15,6 +15,7 @@ import { displayBench } from "./display.ts";
 import { jsonBench } from "./json.ts";
 import { pairingBench } from "./pairing.ts";
 import { qrBench } from "./qr.ts";
+import { tlsBench } from "./tls.ts";
 import { median } from "./stats.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
@@ -81,6 +82,7 @@ async function all(): Promise<void> {
   await qrBench();
   await jsonBench();
   await pairingBench();
+  await tlsBench();
 }
 
 all().catch((err) => {
