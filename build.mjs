@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { checkBundle } from "./dialect/gate.mjs";
 import { fontPlugin } from "./tools/fontpack.mjs";
+import { trustRootsBase64 } from "./tools/trust-roots.mjs";
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
 const PKG = JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8"));
@@ -86,7 +87,7 @@ export async function bundleFirmware(options) {
       legalComments: "none",
       banner: { js: "(function(){" },
       footer: { js: "})();" },
-      define: Object.assign({ __VERSION__: JSON.stringify(PKG.version) }, opts.define || {}),
+      define: Object.assign({ __VERSION__: JSON.stringify(PKG.version), __TRUST_ROOTS__: JSON.stringify(trustRootsBase64()) }, opts.define || {}),
       logLevel: "silent",
       absWorkingDir: ROOT,
       plugins: [fontPlugin()],

@@ -1,10 +1,14 @@
 import { readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 import { fontModuleSource, packFont, parseFont } from "./tools/fontpack.mjs";
+import { trustRootsBase64 } from "./tools/trust-roots.mjs";
 
 export default defineConfig({
-  // firmware/version.ts reads __VERSION__, which build.mjs defines for the bundle
-  define: { __VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version) },
+  // firmware/version.ts reads __VERSION__, net/tls.ts __TRUST_ROOTS__: build.mjs defines them for the bundle
+  define: {
+    __VERSION__: JSON.stringify(JSON.parse(readFileSync("package.json", "utf8")).version),
+    __TRUST_ROOTS__: JSON.stringify(trustRootsBase64()),
+  },
   plugins: [
     {
       // Firmware modules import fonts as esbuild's fontPlugin turns them into modules; tests

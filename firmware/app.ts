@@ -6,6 +6,8 @@ import { createDisplay } from "./display/display";
 import type { Screen } from "./display/screens";
 import type { Panel } from "./display/ssd1306";
 import { createPairing, type Pairing } from "./pairing/flow";
+import { canVerify, defaultRoots } from "./net/tls";
+import { parseUrl } from "./net/url";
 import type { BoardConfig } from "./store/config";
 import { forgetToken, loadToken, saveToken } from "./store/token";
 
@@ -89,8 +91,31 @@ export function startApp(panel: Panel, version: string, config: BoardConfig): vo
   setTimeout(() => run(config, ui), SPLASH);
 }
 
+/**
+ * What the device trusts over TLS: the config's `ca`, else the default roots, on an interpreter
+ * that verifies; "" (nothing) on one that does not. Tells the console what that means, and makes
+ * a `ca` that cannot be checked a setup problem.
+ */
+function trustOf(config: BoardConfig): string | (() => string) {
+  const verifies = canVerify();
+  const https = config.provider ? parseUrl(config.provider.device) : null;
+  if (!verifies && config.ca && !config.problem) {
+    // the user asked for a check this interpreter cannot make
+    config.problem = "ca set, but this Espruino cannot verify";
+    config.report.push(config.problem + ": flash the codepair image (README, Security notes) or remove ca");
+  }
+  if (!verifies && https && https.https) {
+    console.log("codepair: TLS: this Espruino verifies no certificate: " + https.host + " is not authenticated (flash the codepair image)");
+  }
+  if (!verifies) return "";
+  // the default roots as a function: the interpreter calls it for each connection
+  // (decode_certificate_var), so their 7.5 KB exist only while a handshake needs them
+  return config.ca || defaultRoots;
+}
+
 function run(config: BoardConfig, ui: Ui): void {
   const storage = require("Storage");
+  const trust = trustOf(config);
   const provider = config.provider;
   if (config.problem || !provider) ui.show({ kind: "setup", problem: config.problem });
   for (let i = 0; i < config.report.length; i++) console.log("codepair: config: " + config.report[i]);
@@ -109,7 +134,7 @@ function run(config: BoardConfig, ui: Ui): void {
 
   const pairing: Pairing = createPairing({
     provider: provider,
-    http: { ca: config.ca },
+    http: { ca: trust },
     show: (s: Screen | null): void => {
       if (s) return ui.show(s);
       pairingHolds = false;

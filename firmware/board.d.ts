@@ -4,6 +4,8 @@
 
 /** Injected by build.mjs from package.json. */
 declare const __VERSION__: string;
+/** Injected by build.mjs (tools/trust-roots.mjs): the default trust set, base64 of DER certificates. */
+declare const __TRUST_ROOTS__: string;
 
 /** An ArrayBuffer-backed Graphics, as Graphics.createArrayBuffer returns. */
 interface Graphics {
@@ -63,7 +65,7 @@ interface NetSocket {
 }
 /** `require("net")` and `require("tls")`: connect() throws at once when no socket can be made. */
 interface NetModule {
-  connect(options: { host: string; port: number; ca?: string }, callback: () => void): NetSocket;
+  connect(options: { host: string; port: number; ca?: string | (() => string) }, callback: () => void): NetSocket;
 }
 
 /** Espruino's ESP32 Wifi module (libs/network/esp32/jswrap_esp32_network.c), as the firmware uses it. */

@@ -6,6 +6,11 @@
 // switches, and the mock's approval page where a person types the code shown and approves or
 // denies. The terminal draws the OLED too and, when it is a TTY, takes keys: space or enter =
 // short press, l = long press, r = reboot, p = power off/on, q or Ctrl-C = quit.
+// `--tls` puts the mock providers behind an HTTPS edge like the providers' (host-sim/providers/
+// edge.ts; its certificate from a test CA made at run time, never written to disk) and gives the
+// device that CA as its `ca`. `--interpreter stock|codepair` picks which Espruino the board
+// models (host-sim/http.ts): 2v29 as released (the default without --tls; the edge refuses it)
+// or the codepair image (the default with --tls).
 // `--config FILE` runs the device against the endpoints a device config names instead (a real
 // Kinde or Auth0 tenant, say): there is no approval page then. `--provider rfc8628` configures
 // the device as a generic RFC 8628 client with explicit endpoints, served by the mock Kinde
@@ -18,14 +23,17 @@
 //
 //   tsx host-sim/cli.ts [--headless] [--config FILE] [--provider simkl|kinde|auth0|rfc8628]
 //       [--port N] [--exit-on STATE] [--timeout S] [--height 64|32] [--flash FILE] [--exit-after S]
-//       [--bundle FILE]
+//       [--bundle FILE] [--tls] [--interpreter stock|codepair]
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Board } from "./board.ts";
 import { toTerminal } from "./render.ts";
 import { parseEspruinoJSON, stringifyEspruinoJSON } from "./espruino-json.ts";
+import type { Interpreter } from "./http.ts";
+import { startEdge, type Edge } from "./providers/edge.ts";
 import { startMockProviders, type MockProviders, type ProviderKind } from "./providers/index.ts";
+import { issueServerCert, makeTestCa } from "./tls-certs.ts";
 import { Flash } from "./storage.ts";
 import { startWebPanel, type BoardControls, type WebPanel } from "./web.ts";
 import { CONFIG_FILE, checkConfig } from "../firmware/store/config.ts";
@@ -61,6 +69,9 @@ export interface CliOptions {
   port: number;
   exitOn: string | undefined;
   timeout: number | undefined;
+  /** the mock providers over HTTPS, behind an edge */
+  tls: boolean;
+  interpreter: Interpreter | undefined;
 }
 
 const USAGE =
@@ -71,6 +82,8 @@ const USAGE =
   "  --port N         the web page's port on 127.0.0.1 (default: any free one)\n" +
   "  --flash FILE     keep the simulated Storage in FILE across runs\n" +
   "  --headless       JSON lines (screens, HTTP, Storage writes), no page; --exit-on STATE, --timeout S\n" +
+  "  --tls            the mock providers over HTTPS (a test CA made now, given to the device as ca)\n" +
+  "  --interpreter I  stock (2v29 as released) or codepair (the codepair image; default with --tls)\n" +
   "keys (in a terminal): space/enter short press, l long press, r reboot, p power off/on, q quit";
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -85,6 +98,8 @@ export function parseArgs(argv: string[]): CliOptions {
     port: 0,
     exitOn: undefined,
     timeout: undefined,
+    tls: false,
+    interpreter: undefined,
   };
   const seconds = (arg: string, v: string): number => {
     const s = Number(v);
@@ -107,6 +122,12 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (arg === "--timeout") opts.timeout = seconds(arg, value());
     else if (arg === "--bundle") opts.bundle = resolve(value());
     else if (arg === "--headless") opts.headless = true;
+    else if (arg === "--tls") opts.tls = true;
+    else if (arg === "--interpreter") {
+      const k = value();
+      if (k !== "stock" && k !== "codepair") throw new Error("--interpreter is stock or codepair");
+      opts.interpreter = k;
+    }
     else if (arg === "--config") opts.configFile = resolve(value());
     else if (arg === "--exit-on") opts.exitOn = value();
     else if (arg === "--provider") {
@@ -204,7 +225,9 @@ async function main(): Promise<void> {
     return fail((err as Error).message, 1);
   }
   let mock: MockProviders | undefined;
+  let edge: Edge | undefined;
   let config: StoredConfig;
+  const interpreter: Interpreter = opts.interpreter || (opts.tls ? "codepair" : "stock");
   if (opts.configFile) {
     let text: string;
     try {
@@ -221,10 +244,20 @@ async function main(): Promise<void> {
   } else {
     mock = await startMockProviders();
     config = mockConfig(opts.provider, mock.base(MOCK_OF[opts.provider]));
+    if (opts.tls) {
+      // the edge serves "localhost" (the board's DNS knows it) with a certificate from a CA
+      // made now; the device trusts that CA (an interpreter that cannot verify gets no ca)
+      const ca = makeTestCa("codepair simulator test CA");
+      const cert = issueServerCert(ca, ["localhost"]);
+      const base = new URL(mock.base(MOCK_OF[opts.provider]));
+      edge = await startEdge({ host: "localhost", key: cert.key, cert: cert.cert, backendPort: Number(base.port) });
+      config = mockConfig(opts.provider, edge.url + base.pathname);
+      if (interpreter === "codepair") config.ca = ca.cert;
+    }
   }
   writeConfig(flash, config);
   configurePanel(flash, opts.height);
-  const board = new Board({ panel: { height: opts.height }, flash });
+  const board = new Board({ panel: { height: opts.height }, flash, interpreter });
   // The simulated WiFi has the network the config names: the host's own network is the LAN.
   const wifi = config.wifi;
   if (wifi && typeof wifi.ssid === "string") board.wifi.networks[wifi.ssid] = typeof wifi.password === "string" ? wifi.password : "";
@@ -256,6 +289,7 @@ async function main(): Promise<void> {
     board.clock.stopRealTime();
     board.powerOff();
     if (web) await web.close();
+    if (edge) await edge.close();
     if (mock) await mock.close();
     process.exit(status);
   };

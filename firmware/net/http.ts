@@ -19,9 +19,12 @@
 // socket, after 'error' when there was one; end() with nothing left to send closes the socket
 // at the next idle pass. Over TLS a close_notify can come as 'error' after a complete body, so
 // an error counts only before the reply's head. TLS on 2v29 verifies no certificate whatever
-// `ca` says (libs/network/network.c: MBEDTLS_SSL_VERIFY_NONE).
+// `ca` says (libs/network/network.c: MBEDTLS_SSL_VERIFY_NONE); the codepair image does, and a
+// failed handshake is told apart (net/tls.ts: "tls refused", "tls untrusted", "tls host",
+// "memory"), as is a connection whose TLS buffers could not be had ("memory").
 import { createJsonReader, type JsonResult } from "../json/reader";
 import { VERSION } from "../version";
+import { tlsFailureOf, tlsOptions, thrownFailureOf } from "./tls";
 import { formEncode, isLoopback, parseUrl, type Url } from "./url";
 
 export interface HttpRequest {
@@ -36,15 +39,19 @@ export interface HttpRequest {
 }
 
 export interface HttpOptions {
-  /** DER of the CA that signed the servers' certificates. */
-  ca?: string;
+  /**
+   * The trust set: DER certificates one after another, or a function that returns them (called
+   * for each connection); "" or none: nothing is verified.
+   */
+  ca?: string | (() => string);
   /** ms. Default 15000. */
   timeout?: number;
 }
 
 /**
  * `status` 0: no reply came; `error` says why ("timeout", "connect", "dropped", "refused
- * http://", "bad URL", "bad request", "bad reply"). Otherwise the status, the reply's
+ * http://", "bad URL", "bad request", "bad reply", or a TLS failure: "tls refused", "tls
+ * untrusted", "tls host", "memory"). Otherwise the status, the reply's
  * `Retry-After` in seconds (-1 when absent or a date), and the body as the JSON reader read it.
  */
 export interface HttpReply {
@@ -79,9 +86,10 @@ export function retryAfterOf(value: string): number {
 }
 
 /** What connect() is given: host and port, and for https the CA (DER) when there is one. */
-export function socketOptions(u: Url, options: HttpOptions): { host: string; port: number; ca?: string } {
-  const o: { host: string; port: number; ca?: string } = { host: u.host, port: u.port };
-  if (u.https && options.ca) o.ca = options.ca;
+export function socketOptions(u: Url, options: HttpOptions): { host: string; port: number; ca?: string | (() => string) } {
+  const t = tlsOptions(u.host, u.https ? options.ca || "" : "");
+  const o: { host: string; port: number; ca?: string | (() => string) } = { host: t.host, port: u.port };
+  if (t.ca) o.ca = t.ca;
   return o;
 }
 
@@ -255,14 +263,20 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
     s.on("data", (chunk: string) => {
       if (!finished && !reply.write(chunk)) finish(reply.end("dropped"));
     });
+    // a failed TLS handshake says why in 'error' (then 'close' comes)
+    let failure = "";
+    s.on("error", (e: { code?: number; message?: string }) => {
+      failure = failure || tlsFailureOf(e ? e.code || 0 : 0, u.https);
+    });
     // before the head: the connection failed or was dropped; after it, the body decides
-    s.on("close", () => finish(reply.end("dropped")));
+    s.on("close", () => finish(reply.end(failure || "dropped")));
     s.write(text);
   } catch (e) {
-    // Espruino throws at once when it cannot make the socket: the same failure, later
+    // Espruino throws at once when it cannot make the socket (or a TLS connection's buffers):
+    // the same failure, later
     socket = null;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    later("connect");
+    later(thrownFailureOf(e) || "connect");
   }
 }

@@ -27,6 +27,7 @@ import {
   type Tokens,
 } from "./profile";
 import type { Screen } from "../display/screens";
+import { tlsTrouble } from "../net/tls";
 import { parseUrl } from "../net/url";
 
 type CodeScreen = Extract<Screen, { kind: "code" }>;
@@ -181,6 +182,10 @@ export function createPairing(host: PairingHost): Pairing {
     send(r, host.http, (reply) => {
       if (g !== generation) return;
       inFlight = false;
+      // a failed TLS handshake is no trouble to wait out: a screen that says what to do; a
+      // press sends the same request again
+      const tls = reply.status === 0 ? tlsTrouble(reply.error) : null;
+      if (tls) return waitForPress({ kind: "error", reason: tls.reason, hint: tls.hint }, () => call(r, then));
       try {
         then(reply);
       } catch (err) {

@@ -28,9 +28,10 @@ export interface BoardConfig {
   /** null when `problem` says why */
   provider: Provider | null;
   /**
-   * The CA certificate that signed the provider's, as DER bytes (the config holds PEM; the
-   * device's TLS parses only DER), or "". Espruino 2v29 passes it to mbedTLS but verifies
-   * nothing (libs/network/network.c: MBEDTLS_SSL_VERIFY_NONE): see the README's security notes.
+   * The certificates to trust (the provider's root, and its next one), as DER bytes one after
+   * another (the config holds PEM; the device's TLS parses only DER), or "": the default roots
+   * on the codepair image (net/tls.ts). Espruino 2v29 verifies nothing: see the README's
+   * security notes.
    */
   ca: string;
   /** the ESP32's telnet console on port 23 stays on (default: switched off at boot) */
@@ -87,6 +88,24 @@ function derLength(der: string): number {
   let len = 0;
   for (let k = 0; k < n; k++) len = len * 256 + der.charCodeAt(2 + k);
   return 2 + n + len;
+}
+
+/**
+ * The DER bytes of every certificate of a PEM text (RFC 7468: one block or more), one after
+ * another, or "" when there is none or one is broken.
+ */
+export function dersOf(pem: string): string {
+  const begin = "-----BEGIN CERTIFICATE-----";
+  let out = "";
+  let rest = pem;
+  for (;;) {
+    const b = rest.indexOf(begin);
+    if (b < 0) return out;
+    const der = derOf(rest.substr(b));
+    if (!der) return "";
+    out += der;
+    rest = rest.substr(rest.indexOf("-----END CERTIFICATE-----", b) + 1);
+  }
 }
 
 /** The DER bytes of a PEM certificate (RFC 7468), or "" if it is not one. */
@@ -239,10 +258,20 @@ export function checkConfig(stored: any): ConfigCheck {
   if (typeof provider !== "string") config.provider = provider;
   else if (provider) problems.push(provider);
 
-  const ca = text(stored, "", "ca");
-  if (ca) {
-    config.ca = derOf(ca);
-    if (!config.ca) problems.push("ca not a PEM certificate");
+  // one PEM text with one certificate or more, or a list of them
+  const caField = stored.ca;
+  const cas = Array.isArray(caField) ? caField : [caField === undefined ? "" : caField];
+  for (let i = 0; i < cas.length; i++) {
+    if (typeof cas[i] !== "string") {
+      problems.push("ca must be PEM text or a list of it");
+      break;
+    }
+    const der = cas[i] ? dersOf(cas[i]) : "";
+    if (cas[i] && !der) {
+      problems.push("ca not a PEM certificate");
+      break;
+    }
+    config.ca += der;
   }
 
   const d = part("display");
