@@ -341,7 +341,7 @@ type SocketEvent =
    * The TLS handshake failed: `code` is the mbedtls error (-0x2700: the certificate did not
    * verify, and `verify` says which check: "untrusted" or "host").
    */
-  | { id: number; t: "tlsfail"; code: string; verify?: string }
+  | { id: number; t: "tlsfail"; code: string; verify?: string; closed?: boolean }
   /** End of the stream; `notify`: the peer's TLS close_notify came first. */
   | { id: number; t: "end"; notify: boolean }
   | { id: number; t: "gone" };
@@ -391,15 +391,25 @@ function overTls(id, raw, setup) {
   let secure = false, ended = false, verify = "";
   s.on("secureConnect", () => { secure = true; post({ id, t: "secure" }); });
   s.on("data", (b) => post({ id, t: "data", b: bytes(b) }));
+  let rawEnded = false, failPending = false, goneAfter = false;
+  raw.on("end", () => { rawEnded = true; });
   const finish = (e) => {
     if (ended) return; ended = true;
     if (e && setup.ca && !secure) verify = e.code === "ERR_TLS_CERT_ALTNAME_INVALID" ? "host" : /CERT|SIGNATURE|ISSUER|CHAIN/.test(String(e.code)) ? "untrusted" : "";
-    if (!secure) post({ id, t: "tlsfail", code: garbage ? "-0x7200" : alert ? "-0x7780" : verify ? "-0x2700" : "-0x1", verify });
-    else post({ id, t: "end", notify: alert });
+    // a refusal's alert usually comes with the end of the stream: wait a moment to know which
+    // (the device's next read of the socket sees it closed, or not)
+    if (!secure) {
+      failPending = true;
+      setTimeout(() => {
+        post({ id, t: "tlsfail", code: garbage ? "-0x7200" : alert ? "-0x7780" : verify ? "-0x2700" : "-0x1", verify, closed: rawEnded });
+        failPending = false;
+        if (goneAfter) post({ id, t: "gone" });
+      }, alert ? 30 : 0);
+    } else post({ id, t: "end", notify: alert });
   };
   s.on("end", () => finish());
   s.on("error", finish);
-  s.on("close", () => { finish(); post({ id, t: "gone" }); });
+  s.on("close", () => { finish(); if (failPending) goneAfter = true; else post({ id, t: "gone" }); });
   return s;
 }
 parentPort.on("message", (m) => {
@@ -957,6 +967,7 @@ export class Network {
       c.tlsState = "failed";
       c.tlsFailure = e.code;
       c.tlsVerify = e.verify || "";
+      if (e.closed) c.remote = "ended";
     } else if (e.t === "end") c.remote = e.notify ? "notified" : "ended";
     else return;
     this.schedule();
@@ -1034,8 +1045,9 @@ export class Network {
     if (c.tlsState === "failed" && this.interpreter === "codepair") return this.tlsFailed(c);
     if (c.tlsState === "failed") {
       const r = this.tlsFailed(c);
-      // after an alert mbedtls wants more; after garbage or a cut it fails again
-      return c.tlsFailure === "-0x7780" ? 0 : r;
+      // after an alert mbedtls wants more while the peer keeps the connection open; after
+      // garbage, a cut, or an alert and the end of the stream it fails again
+      return c.tlsFailure === "-0x7780" && c.remote === "open" ? 0 : r;
     }
     if (c.inbound) {
       const got = c.inbound.slice(0, CHUNK);

@@ -51,10 +51,12 @@ describe("a failed request's meaning", () => {
     expect(tlsFailureOf(-16, true)).toBe("tls untrusted");
     expect(tlsFailureOf(-17, true)).toBe("tls host");
     expect(tlsFailureOf(-2, true)).toBe("memory");
-    expect(tlsFailureOf(-15, true)).toBe("");
+    expect(tlsFailureOf(-9, true)).toBe("");
     expect(tlsFailureOf(-13, false)).toBe("");
     // 2v29 (no TLS_VERIFY here, in Node): the handshake failed before the request went out
     expect(tlsFailureOf(-8, true)).toBe("tls refused");
+    expect(tlsFailureOf(-15, true)).toBe("tls refused");
+    expect(tlsFailureOf(-15, false)).toBe("");
     expect(tlsTrouble("tls refused")).toEqual({ reason: "Server refused this Espruino (no server name)", hint: "Flash the codepair image" });
     expect(tlsTrouble("dropped")).toBe(null);
   });

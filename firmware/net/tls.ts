@@ -5,8 +5,8 @@
 // Two interpreters (README, "Security notes"):
 // - Espruino 2v29 as released sends the constant server name "mbed TLS Server 1" and verifies
 //   no certificate, `ca` or not. Edges that route by server name (Auth0's, Cloudflare's) refuse
-//   it: the request fails with {code -8 "unsent data"} (the socket closed before the request got
-//   out) and an uncaught "mbedtls_ssl_handshake returned -0x7780" on the console.
+//   it: the request fails with {code -15 "no response"} (or -8 "unsent data" while the server
+//   keeps the connection open) and an uncaught "mbedtls_ssl_handshake returned ..." on the console.
 // - The codepair image (tools/espruino/patches/codepair) says so in process.env.TLS_VERIFY,
 //   sends the host's name and, given `ca`, refuses a server that does not chain to it or is
 //   for another host, before sending anything. Its 'error' codes: -13 handshake refused, -16
@@ -52,8 +52,10 @@ export function tlsFailureOf(code: number, https: boolean): string {
   if (code === -16) return "tls untrusted";
   if (code === -17) return "tls host";
   if (code === -2) return "memory";
-  // 2v29: the handshake failed while the request still waited to go out
-  if (code === -8 && !canVerify()) return "tls refused";
+  // 2v29 reports a failed handshake as the connection's end: "unsent data" (-8) while the
+  // server keeps the connection open after its alert, "no response" (-15) once it closed it
+  // (as edges do); a server that closes an https connection unanswered reads the same
+  if ((code === -8 || code === -15) && !canVerify()) return "tls refused";
   return "";
 }
 
