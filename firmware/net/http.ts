@@ -227,6 +227,7 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
   let finished = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let socket: NetSocket | null = null;
+  let closed = false;
   const finish = (reply: HttpReply): void => {
     if (finished) return;
     finished = true;
@@ -235,12 +236,24 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
     // whatever is left of the socket goes now: a server that stalls keeps nothing of ours open
     const s = socket;
     socket = null;
-    if (s) {
+    if (s && !closed) {
+      // a TLS socket's buffers are freed when it closes (the interpreter's next idle pass): the
+      // reply is told then, so that the next request's connection is not made beside them
+      // (on the ESP32-like build two connections did not fit in the codepair image's heap)
+      let told = false;
+      const tell = (): void => {
+        if (told) return;
+        told = true;
+        done(reply);
+      };
+      s.on("close", tell);
+      setTimeout(tell, 1000);
       try {
         s.end();
       } catch (err) {
-        // already closed
+        tell();
       }
+      return;
     }
     done(reply);
   };
@@ -269,7 +282,10 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
       failure = failure || tlsFailureOf(e ? e.code || 0 : 0, u.https);
     });
     // before the head: the connection failed or was dropped; after it, the body decides
-    s.on("close", () => finish(reply.end(failure || "dropped")));
+    s.on("close", () => {
+      closed = true;
+      finish(reply.end(failure || "dropped"));
+    });
     s.write(text);
   } catch (e) {
     // Espruino throws at once when it cannot make the socket (or a TLS connection's buffers):

@@ -4,7 +4,8 @@
 //   its edge "requires a Server Name Indication (SNI) to be set on all requests"; Cloudflare
 //   and CloudFront's SNI-only mode do the same;
 // - it speaks TLS 1.2 and 1.3 and offers only ECDHE suites on TLS 1.2 (Auth0's choice);
-// - then it forwards the decrypted bytes to the server behind it, and back.
+// - then it forwards the decrypted bytes to the server behind it (the Host header made the
+//   server's own, as a CDN names its origin), and back.
 // Every connection is recorded: the name the client sent, whether it was refused, the TLS
 // version and suite, and how many bytes of application data came through (what a test asserts
 // on: a refused or unverified client must send none).
@@ -114,9 +115,19 @@ export async function startEdge(opts: EdgeOptions): Promise<Edge> {
     const back = net.connect({ host: "127.0.0.1", port: opts.backendPort });
     open.add(back);
     back.on("close", () => open.delete(back));
+    // as a CDN sends its origin the origin's name: the first request's Host becomes the
+    // server's own (the mock providers answer only requests naming them: DNS rebinding)
+    let head: Buffer | null = Buffer.alloc(0);
     s.on("data", (d: Buffer) => {
       if (c) c.appBytes += d.length;
-      back.write(d);
+      if (!head) return void back.write(d);
+      head = Buffer.concat([head, d]);
+      const end = head.indexOf("\r\n\r\n");
+      if (end < 0 && head.length < 16384) return;
+      const text = head.toString("latin1");
+      const at = end < 0 ? text.length : end;
+      back.write(Buffer.from(text.slice(0, at).replace(/\r\nHost:[^\r]*/i, "\r\nHost: 127.0.0.1:" + opts.backendPort) + text.slice(at), "latin1"));
+      head = null;
     });
     s.on("end", () => back.end());
     back.on("data", (d: Buffer) => s.write(d));
