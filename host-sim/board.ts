@@ -216,17 +216,28 @@ export class Board {
       realm.global[name] = typeof v === "function" && !Object.keys(v).length ? realm.adopt(v as () => unknown) : v;
     }
     this.powered = true;
+    // The boot code, E.on("init"), then the idle loop's first turn: the timers already due
+    // (setTimeout(f, 0)), and only after them the promise jobs the boot code queued (see
+    // clock.ts). The context runs its promise jobs when an evaluation ends, so the turn goes
+    // first in that queue, before the boot code runs.
+    let booted = false;
+    const afterBoot = (): void => {
+      if (booted) return;
+      booted = true;
+      try {
+        espruinoE.emit("init");
+      } catch (err) {
+        this.report(err);
+      }
+      if (this.powered) this.clock.turn();
+    };
+    (realm.run("(function (f) { Promise.resolve().then(f); })", "board.js") as (f: () => void) => void)(realm.adopt(afterBoot));
     try {
       realm.run(this.code, "firmware.js");
     } catch (err) {
       this.report(err);
     }
-    this.settle();
-    try {
-      espruinoE.emit("init");
-    } catch (err) {
-      this.report(err);
-    }
+    if (this.powered) afterBoot();
     this.settle();
   }
 

@@ -1,8 +1,13 @@
 // Espruino's timers (setTimeout, setInterval, clearTimeout, clearInterval, changeInterval),
 // getTime() and Date, on one clock that tests drive by hand or that follows real time.
 //
-// Espruino runs one timer callback at a time from its idle loop, in order of due time; an
-// exception in one is reported as "Uncaught …" on the console and the others still run.
+// Espruino runs timers from its idle loop (jsiIdle, src/jsinteractive.c in 2v29): each turn
+// runs every timer then due, one callback at a time, and only then the queued events, which
+// hold the promise jobs (jswrap_promise.c queues a reaction with jsiQueueEvents). So a promise
+// resolved by the boot code or by a timer settles after all the timers due in that turn. Here
+// a turn is every timer due at one instant; the board runs the promise jobs after it
+// (afterCallback). An exception in one callback is reported as "Uncaught …" on the console
+// and the others still run.
 
 import type { Realm } from "./realm.ts";
 
@@ -34,7 +39,7 @@ export class Clock {
   private real = false;
   /** Called with every exception a callback threw (the board reports it on the console). */
   onUncaught: (err: unknown) => void = () => {};
-  /** Called after every callback ran, so the board can look at what changed. */
+  /** Called after every turn of timers ran, so the board runs promise jobs and looks at what changed. */
   afterCallback: () => void = () => {};
 
   get now(): number {
@@ -93,16 +98,26 @@ export class Clock {
     this.timers = [];
   }
 
-  /** Runs every timer due within the next `ms` milliseconds, in order, moving the clock along. */
+  /** Runs every timer due within the next `ms` milliseconds, in turns, moving the clock along. */
   advance(ms: number): void {
     const end = this.nowMs + ms;
     for (;;) {
       const t = this.earliest();
       if (!t || t.due > end) break;
       this.nowMs = Math.max(this.nowMs, t.due);
-      this.fire(t);
+      this.turn();
     }
     this.nowMs = end;
+  }
+
+  /**
+   * One turn of the idle loop's timers: every timer due now, in the order they were made (the
+   * device's timer list), then afterCallback. A timer made during the turn waits for the next.
+   */
+  turn(): void {
+    const due = this.timers.filter((t) => t.due <= this.nowMs);
+    for (const t of due) if (this.timers.includes(t) && t.due <= this.nowMs) this.fire(t);
+    this.afterCallback();
   }
 
   /** Runs timers until none is left or `limitMs` has passed; returns the time moved. */
@@ -112,7 +127,7 @@ export class Clock {
       const t = this.earliest();
       if (!t || t.due - start > limitMs) break;
       this.nowMs = Math.max(this.nowMs, t.due);
-      this.fire(t);
+      this.turn();
     }
     return this.nowMs - start;
   }
@@ -212,6 +227,5 @@ export class Clock {
     } catch (err) {
       this.onUncaught(err);
     }
-    this.afterCallback();
   }
 }

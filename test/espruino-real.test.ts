@@ -105,6 +105,21 @@ g.setBgColor(1); g.clear(); dump("clearbg", g);
     expect(sim.lines).toEqual(real.lines);
   });
 
+  it("promise jobs run after the timers due in the same turn of the idle loop, as on the interpreter", () => {
+    const program = `Promise.resolve().then(function () { print("job 1"); return 0; }).then(function () { print("job 2"); });
+setTimeout(function () {
+  print("timer a");
+  Promise.resolve().then(function () { print("job in a"); });
+  setTimeout(function () { print("timer in a"); }, 0);
+}, 0);
+setTimeout(function () { print("timer b"); }, 0);
+print("sync");
+`;
+    const real = runOnEspruino(program).lines.filter((l) => l !== "");
+    expect(real).toEqual(["sync", "timer a", "timer b", "job 1", "job in a", "job 2", "timer in a"]);
+    expect(runOnSimulator(program).lines).toEqual(real);
+  });
+
   it("an uncaught error is printed with the stack the interpreter prints: frames, names, lines, carets", () => {
     // each throw in a timer of its own, far enough apart that the interpreter reports each
     const program = `function inner(a) {

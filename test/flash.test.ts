@@ -324,8 +324,19 @@ describe.skipIf(!ESPRUINO)("flash on the real interpreter", () => {
       socket.pipe(board.stdin!);
       board.stdout!.on("data", (d: Buffer) => consoleSeen.push(d.toString("latin1")));
       socket.on("error", () => {});
-      // the interpreter outlives a SIGTERM while its console is open; its flash file is written through
-      socket.on("close", () => board!.kill("SIGKILL"));
+      // The tool hangs up as soon as the board's report checks out, while the board is still
+      // loading codepair (seconds under qemu): the board runs on until it has drawn its splash
+      // (or 30 s). The interpreter outlives a SIGTERM while its console is open; its flash
+      // file is written through.
+      socket.on("close", () => {
+        const started = Date.now();
+        const stop = setInterval(() => {
+          if (consoleSeen.join("").includes('{"screen":"splash"') || Date.now() - started > 30000) {
+            clearInterval(stop);
+            board!.kill("SIGKILL");
+          }
+        }, 100);
+      });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as { port: number }).port;
@@ -344,7 +355,7 @@ describe.skipIf(!ESPRUINO)("flash on the real interpreter", () => {
     // the board ran the text line by line and booted into codepair
     const said = consoleSeen.join("").split("\n").map(cleanLine);
     expect(said).toContain("codepair-flash " + expectedReport(storedConfig(GOOD), firmware));
-    expect(said.some((l) => l.startsWith('{"screen":"splash"'))).toBe(true);
+    expect(said.some((l) => l.startsWith('{"screen":"splash"')), said.slice(-4).join("\n")).toBe(true);
     const back = await readBack(cwd);
     expect(back.boot.equals(firmware)).toBe(true);
     expect(back.config).toEqual(deviceView());
