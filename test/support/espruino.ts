@@ -11,6 +11,20 @@ export const ESPRUINO = process.env.ESPRUINO || undefined;
 /** Path of the codepair kind of the interpreter (with tools/espruino/patches/codepair), or undefined. */
 export const ESPRUINO_CODEPAIR = process.env.ESPRUINO_CODEPAIR || undefined;
 
+let boardName: string | undefined;
+
+/**
+ * The interpreter's `process.env.BOARD`: "ESP32LIKE" for the build shaped like the device's
+ * (no Unicode strings), "LINUX" for the plain Linux build (Unicode strings).
+ */
+export function espruinoBoard(): string {
+  if (boardName === undefined) {
+    const line = runOnEspruino('print("BOARD " + process.env.BOARD);').lines.find((l) => l.startsWith("BOARD "));
+    boardName = line ? line.slice(6) : "";
+  }
+  return boardName;
+}
+
 export interface RealRun {
   lines: string[];
   status: number | null;
