@@ -75,7 +75,10 @@ export class Board {
     this.net = new Network({
       now: () => this.clock.now,
       runTask: (fn) => this.runTask(fn),
-      runDueTimers: () => this.advance(0),
+      // each turn of the network's loop starts with the clock brought to now (Clock.catchUp)
+      runDueTimers: () => {
+        if (this.powered) this.clock.catchUp();
+      },
       print: (line) => this.console.write([line]),
       online: () => this.wifi.online,
     });
@@ -231,7 +234,10 @@ export class Board {
       }
       if (this.powered) this.clock.turn();
     };
-    (realm.run("(function (f) { Promise.resolve().then(f); })", "board.js") as (f: () => void) => void)(realm.adopt(afterBoot));
+    // (a power cut during the boot code leaves the job to find the board off: nothing to do)
+    (realm.run("(function (f) { Promise.resolve().then(function () { try { f(); } catch (e) {} }); })", "board.js") as (f: () => void) => void)(
+      realm.adopt(afterBoot),
+    );
     try {
       realm.run(this.code, "firmware.js");
     } catch (err) {

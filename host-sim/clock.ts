@@ -37,6 +37,8 @@ export class Clock {
   private realTimer: NodeJS.Timeout | undefined;
   private realBase = 0;
   private real = false;
+  /** A timer's callback is running (catchUp() then waits for the turn to end). */
+  private firing = false;
   /** Called with every exception a callback threw (the board reports it on the console). */
   onUncaught: (err: unknown) => void = () => {};
   /** Called after every turn of timers ran, so the board runs promise jobs and looks at what changed. */
@@ -132,6 +134,19 @@ export class Clock {
     return this.nowMs - start;
   }
 
+  /**
+   * Brings the clock to now before the board handles something from outside (a socket's
+   * bytes, a WiFi event), running the timers due by then. Following real time, the clock
+   * otherwise moves only when a timer is due or every 250 ms, and a timeout set while handling
+   * a reply would start from a time up to 250 ms past: a poll timed from the reply would reach
+   * the server that much early. On the device the clock is always now. With a clock driven by
+   * hand, this runs the timers due now.
+   */
+  catchUp(): void {
+    if (this.firing) return;
+    this.advance(this.real ? Math.max(0, Date.now() - this.realBase - this.nowMs) : 0);
+  }
+
   /** Follow the host's real time until stopRealTime(). */
   startRealTime(): void {
     this.real = true;
@@ -222,10 +237,13 @@ export class Clock {
   private fire(t: Timer): void {
     if (t.repeat) t.due += Math.max(1, t.interval);
     else this.clear(t.id, t.internal);
+    this.firing = true;
     try {
       t.fn();
     } catch (err) {
       this.onUncaught(err);
+    } finally {
+      this.firing = false;
     }
   }
 }
