@@ -23,7 +23,7 @@
 //
 //   tsx host-sim/cli.ts [--headless] [--config FILE] [--provider simkl|kinde|auth0|rfc8628]
 //       [--port N] [--exit-on STATE] [--timeout S] [--height 64|32] [--flash FILE] [--exit-after S]
-//       [--bundle FILE] [--tls] [--interpreter stock|codepair]
+//       [--bundle FILE] [--tls] [--interpreter stock|codepair] [--approve-after S [--approve-as NAME]]
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,9 +34,11 @@ import type { Interpreter } from "./http.ts";
 import { startEdge, type Edge } from "./providers/edge.ts";
 import { startMockProviders, type MockProviders, type ProviderKind } from "./providers/index.ts";
 import { issueServerCert, makeTestCa } from "./tls-certs.ts";
+import type { MockRequest } from "./providers/types.ts";
 import { Flash } from "./storage.ts";
 import { startWebPanel, type BoardControls, type WebPanel } from "./web.ts";
 import { CONFIG_FILE, checkConfig } from "../firmware/store/config.ts";
+import type { Screen } from "../firmware/display/screens.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -54,6 +56,13 @@ export const MOCK_OF: Record<SimProvider, ProviderKind> = { simkl: "simkl", kind
 /** Each mock's approval page under its base: verification_uri (RFC 8628 §3.2), Simkl's /pin. */
 const APPROVAL_PAGE: Record<ProviderKind, string> = { simkl: "/pin", kinde: "/device", auth0: "/activate" };
 const PROVIDER_NAME: Record<SimProvider, string> = { simkl: "Simkl", kinde: "Kinde", auth0: "Auth0", rfc8628: "RFC 8628 server (the mock Kinde's endpoints)" };
+/** Every screen the firmware names on its console (app.ts): what --exit-on takes. The type makes the list whole. */
+const SCREEN_NAMES: Record<Screen["kind"], true> = {
+  splash: true, setup: true, wifi: true, "wifi-failed": true, requesting: true, code: true, offline: true,
+  approved: true, paired: true, denied: true, expired: true, hold: true, error: true,
+};
+/** Whom --approve-after approves as, unless --approve-as names someone. */
+const APPROVER = "Alice Example";
 /** A short press from the terminal: long enough for the firmware's 50 ms debounce. */
 const SHORT_PRESS = 150;
 
@@ -72,6 +81,9 @@ export interface CliOptions {
   /** the mock providers over HTTPS, behind an edge */
   tls: boolean;
   interpreter: Interpreter | undefined;
+  /** Approve each code this many seconds after it is shown, at the mock, as `approveAs`. */
+  approveAfter: number | undefined;
+  approveAs: string;
 }
 
 const USAGE =
@@ -81,9 +93,16 @@ const USAGE =
   "  --config FILE    a device config (JSON) naming real endpoints instead\n" +
   "  --port N         the web page's port on 127.0.0.1 (default: any free one)\n" +
   "  --flash FILE     keep the simulated Storage in FILE across runs\n" +
-  "  --headless       JSON lines (screens, HTTP, Storage writes), no page; --exit-on STATE, --timeout S\n" +
   "  --tls            the mock providers over HTTPS (a test CA made now, given to the device as ca)\n" +
   "  --interpreter I  stock (2v29 as released) or codepair (the codepair image; default with --tls)\n" +
+  "  --headless       JSON lines (screens, HTTP, Storage writes), no page\n" +
+  "  --exit-on STATE  exit (status 0) when that screen comes up: " + Object.keys(SCREEN_NAMES).join(", ") + "\n" +
+  "  --timeout S      give up after S seconds (status 1 if an --exit-on screen was awaited)\n" +
+  "  --exit-after S   exit (status 0) after S seconds\n" +
+  "  --approve-after S  approve each code at the mock S seconds after it is shown (as --approve-as NAME,\n" +
+  "                   default " + APPROVER + "), for scripts\n" +
+  "  --height 64|32   the panel's height (default 64)\n" +
+  "  --bundle FILE    the firmware bundle to run (default dist/firmware.js)\n" +
   "keys (in a terminal): space/enter short press, l long press, r reboot, p power off/on, q quit";
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -100,6 +119,8 @@ export function parseArgs(argv: string[]): CliOptions {
     timeout: undefined,
     tls: false,
     interpreter: undefined,
+    approveAfter: undefined,
+    approveAs: APPROVER,
   };
   const seconds = (arg: string, v: string): number => {
     const s = Number(v);
@@ -129,7 +150,16 @@ export function parseArgs(argv: string[]): CliOptions {
       opts.interpreter = k;
     }
     else if (arg === "--config") opts.configFile = resolve(value());
-    else if (arg === "--exit-on") opts.exitOn = value();
+    else if (arg === "--exit-on") {
+      const name = value();
+      if (!Object.prototype.hasOwnProperty.call(SCREEN_NAMES, name)) throw new Error(`--exit-on takes a screen's name: ${Object.keys(SCREEN_NAMES).join(", ")} (not "${name}")`);
+      opts.exitOn = name;
+    } else if (arg === "--approve-after") opts.approveAfter = seconds(arg, value());
+    else if (arg === "--approve-as") {
+      const who = value().trim();
+      if (!who) throw new Error("--approve-as takes a name");
+      opts.approveAs = who;
+    }
     else if (arg === "--provider") {
       const p = value() as SimProvider;
       if (!PROVIDERS.includes(p)) throw new Error(`--provider is one of ${PROVIDERS.join(", ")}`);
@@ -144,6 +174,7 @@ export function parseArgs(argv: string[]): CliOptions {
     } else throw new Error(`unknown option ${arg} (see --help)`);
   }
   if (opts.configFile && argv.includes("--provider")) throw new Error("--provider picks a mock provider; --config names real endpoints: not both");
+  if (opts.configFile && opts.approveAfter !== undefined) throw new Error("--approve-after approves at a mock provider; with --config the provider is real: approve there");
   return opts;
 }
 
@@ -226,6 +257,8 @@ async function main(): Promise<void> {
   }
   let mock: MockProviders | undefined;
   let edge: Edge | undefined;
+  /** Each request the mock answered (headless mode logs them). */
+  let onMockAnswer = (r: MockRequest): void => void r;
   let config: StoredConfig;
   const interpreter: Interpreter = opts.interpreter || (opts.tls ? "codepair" : "stock");
   if (opts.configFile) {
@@ -242,7 +275,7 @@ async function main(): Promise<void> {
     }
     if (!config || typeof config !== "object" || Array.isArray(config)) fail(`${opts.configFile} does not hold a JSON object`, 1);
   } else {
-    mock = await startMockProviders();
+    mock = await startMockProviders({ onAnswer: (r) => onMockAnswer(r) });
     config = mockConfig(opts.provider, mock.base(MOCK_OF[opts.provider]));
     if (opts.tls) {
       // the edge serves "localhost" (the board's DNS knows it) with a certificate from a CA
@@ -296,6 +329,17 @@ async function main(): Promise<void> {
   const at = (): number => Math.round(board.clock.now) / 1000;
   // the mock's approval page, where a person types the code the OLED shows
   const approval = mock ? mock.base(MOCK_OF[opts.provider]) + APPROVAL_PAGE[MOCK_OF[opts.provider]] : "";
+  /** What --approve-after did (headless mode logs it). */
+  let onApproved = (code: string, ok: boolean): void => void [code, ok];
+  const approved = new Set<string>();
+  /** --approve-after: each new code is approved at the mock, as a person would on its page. */
+  const approveLater = (s: { screen: string; texts: string[] }): void => {
+    const code = s.texts[0];
+    if (!mock || opts.approveAfter === undefined || s.screen !== "code" || !code || approved.has(code)) return;
+    approved.add(code);
+    const provider = mock.provider(MOCK_OF[opts.provider]);
+    setTimeout(() => onApproved(code, provider.approve(code, { who: opts.approveAs })), opts.approveAfter * 1000);
+  };
   if (opts.headless) {
     const emit = (o: Record<string, unknown>): void => {
       process.stdout.write(JSON.stringify({ t: at(), ...o }) + "\n");
@@ -304,9 +348,13 @@ async function main(): Promise<void> {
       const s = screenOf(line);
       if (s) {
         emit(s);
+        approveLater(s);
         if (opts.exitOn === s.screen) void stop(0);
       } else emit({ console: line });
     };
+    // the mock's own log: what it made of each request, on its own clock (ms since the epoch)
+    onMockAnswer = (r) => emit({ mock: r.provider, method: r.method, path: r.path, status: r.status, outcome: r.outcome, at: r.at });
+    onApproved = (code, ok) => emit({ approved: code, as: opts.approveAs, ok });
     board.net.onResponse = (e) => emit(e.error ? { http: e.method, url: e.url, error: e.error } : { http: e.method, url: e.url, status: e.status });
     flash.onChange = (op, name) => emit({ storage: op, file: name });
     if (approval) emit({ approve: approval });
@@ -329,16 +377,25 @@ async function main(): Promise<void> {
     const dark = new Uint8Array(board.width * board.height);
     const refresh = (): void => {
       page.publish();
+      // the panel is drawn in a terminal only: into a log it would be the whole panel again
+      // at every change; the page shows it, and the hint is written once
+      if (!tty) {
+        if (!last) process.stdout.write((last = hint));
+        return;
+      }
       const frame = toTerminal(board.powered ? board.screen() : dark, board.width, board.height);
       if (frame === last) return;
       last = frame;
-      process.stdout.write((tty ? "\x1b[H\x1b[2J" : "") + frame + "\n" + hint);
+      process.stdout.write("\x1b[H\x1b[2J" + frame + "\n" + hint);
     };
     board.console.onLine = (line) => {
       const s = screenOf(line);
-      if (s) page.screen = s.screen;
-      else process.stdout.write(`[device] ${line}\n`);
+      if (s) {
+        page.screen = s.screen;
+        approveLater(s);
+      } else process.stdout.write(`[device] ${line}\n`);
     };
+    onApproved = (code, ok) => process.stdout.write(ok ? `Approved ${code} as ${opts.approveAs}\n` : `Could not approve ${code}: no longer pending\n`);
     board.onTick = refresh;
     if (keys) {
       /** Press, and release after `ms` of real time (the board's clock follows it). */

@@ -49,10 +49,16 @@ export class Flash {
       try {
         stored = JSON.parse(readFileSync(this.file, "utf8"));
       } catch (err) {
-        throw new Error(`${this.file} is not a simulator flash image (${(err as Error).message})`);
+        throw new Error(`${this.file} is not a simulator flash image (${(err as Error).message}): a flash image is a JSON object of Storage file names and their contents in base64, as --flash writes it`);
       }
+      const expected =
+        "a flash image is a JSON object of Storage file names and their contents in base64, as --flash writes it" +
+        " (a new file name starts an empty flash); a device config goes with --config FILE";
+      if (!stored || typeof stored !== "object" || Array.isArray(stored)) throw new Error(`${this.file} is not a simulator flash image: ${expected}`);
       for (const name of Object.keys(stored)) {
-        if (typeof stored[name] !== "string") throw new Error(`${this.file}: file ${JSON.stringify(name)} is not base64 text`);
+        if (typeof stored[name] !== "string") {
+          throw new Error(`${this.file} is not a simulator flash image (its ${JSON.stringify(name)} is not base64 text): ${expected}`);
+        }
         this.files.set(name, Buffer.from(stored[name] as string, "base64").toString("latin1"));
       }
     }

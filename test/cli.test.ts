@@ -18,6 +18,15 @@ function runCli(args: string[]) {
   return spawnSync(TSX, ["host-sim/cli.ts", "--bundle", bundleFile, ...args], { cwd: ROOT, encoding: "utf8", timeout: 20000 });
 }
 
+/** The CLI on a terminal (a pty from util-linux's `script`): the last frame it drew, and its status. */
+function runCliOnTerminal(args: string[]) {
+  const quote = (a: string) => "'" + a.replace(/'/g, "'\\''") + "'";
+  const command = [TSX, "host-sim/cli.ts", "--bundle", bundleFile, ...args].map(quote).join(" ");
+  const run = spawnSync("script", ["-qec", command, "/dev/null"], { cwd: ROOT, encoding: "utf8", timeout: 20000 });
+  const out = run.stdout.replace(/\r\n/g, "\n");
+  return { status: run.status, stdout: out, lastFrame: out.slice(out.lastIndexOf("\x1b[H\x1b[2J") + "\x1b[H\x1b[2J".length) };
+}
+
 beforeAll(async () => {
   bundleFile = join(mkdtempSync(join(tmpdir(), "codepair-cli-")), "firmware.js");
   writeFileSync(bundleFile, await firmwareBundle());
@@ -25,9 +34,9 @@ beforeAll(async () => {
 
 describe("simulator CLI", () => {
   it("draws the splash in the terminal and exits when told to", () => {
-    const run = runCli(["--exit-after", "0.3"]);
+    const run = runCliOnTerminal(["--exit-after", "0.3"]);
     expect(run.status).toBe(0);
-    const lines = run.stdout.split("\n");
+    const lines = run.lastFrame.split("\n");
     // a bordered 128-column panel, 32 text rows of half blocks for 64 pixel rows
     expect(lines[0]).toBe("┌" + "─".repeat(128) + "┐");
     expect(lines[33]).toBe("└" + "─".repeat(128) + "┘");
@@ -38,10 +47,20 @@ describe("simulator CLI", () => {
     expect(run.stdout).not.toContain("Uncaught");
   });
 
-  it("draws a 32-row panel with --height 32, the device configured for it", () => {
-    const run = runCli(["--height", "32", "--exit-after", "0.2"]);
+  it("into a pipe or a file it draws no panel: the page's and the approval page's addresses, once", () => {
+    const run = runCli(["--exit-after", "1"]);
     expect(run.status).toBe(0);
-    const lines = run.stdout.split("\n");
+    expect(run.stdout).not.toMatch(/[┌▀▄█]/);
+    const lines = run.stdout.split("\n").filter((l) => l !== "");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^Simulator page: http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(lines[1]).toMatch(/^Approve at http:\/\/127\.0\.0\.1:\d+\/simkl\/pin$/);
+  });
+
+  it("draws a 32-row panel with --height 32, the device configured for it", () => {
+    const run = runCliOnTerminal(["--height", "32", "--exit-after", "0.2"]);
+    expect(run.status).toBe(0);
+    const lines = run.lastFrame.split("\n");
     expect(lines[17]).toBe("└" + "─".repeat(128) + "┘");
     // the splash's name in the top rows, not a 64-row image folded into 32
     expect(lines.slice(1, 5).join("")).toMatch(/[▀▄█]/);
@@ -63,6 +82,15 @@ describe("simulator CLI", () => {
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toMatch(new RegExp(`^codepair simulator: ${bad} is not a simulator flash image`));
     expect(run.stderr).not.toContain("    at ");
+    // a device config given as --flash: what a flash image is, and where a config goes
+    const config = join(mkdtempSync(join(tmpdir(), "codepair-cli-")), "device.json");
+    writeFileSync(config, JSON.stringify({ wifi: { ssid: "home" }, clientId: "x" }));
+    const wrong = runCli(["--flash", config, "--exit-after", "0.1"]);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr.trim()).toBe(
+      `codepair simulator: ${config} is not a simulator flash image (its "wifi" is not base64 text): a flash image is a JSON object of` +
+        " Storage file names and their contents in base64, as --flash writes it (a new file name starts an empty flash); a device config goes with --config FILE",
+    );
   });
 
   it("refuses unknown options and bad values with a message", () => {
@@ -78,6 +106,35 @@ describe("simulator CLI", () => {
     expect(() => parseArgs(["--port", "65536"])).toThrow(/--port is a port number/);
     expect(parseArgs(["--provider", "rfc8628"]).provider).toBe("rfc8628");
     expect(() => parseArgs(["--provider", "github"])).toThrow(/--provider is one of simkl, kinde, auth0, rfc8628/);
+    // a misspelt screen would be waited for in vain
+    expect(() => parseArgs(["--exit-on", "pairedd"])).toThrow(/--exit-on takes a screen's name: splash, setup, wifi, .*paired.* \(not "pairedd"\)/);
+    expect(parseArgs(["--exit-on", "paired"]).exitOn).toBe("paired");
+    expect(() => parseArgs(["--approve-after", "soon"])).toThrow(/--approve-after takes seconds/);
+    expect(() => parseArgs(["--config", "x.json", "--approve-after", "5"])).toThrow(/with --config the provider is real/);
+    expect(parseArgs(["--approve-after", "5", "--approve-as", "Bob"])).toMatchObject({ approveAfter: 5, approveAs: "Bob" });
+    const help = runCli(["--help"]);
+    expect(help.status).toBe(0);
+    for (const o of ["--exit-after", "--bundle", "--approve-after", "--approve-as", "--exit-on", "--timeout", "--height"]) expect(help.stdout).toContain(o);
+  });
+
+  it("the README's headless example pairs by itself with --approve-after, and prints each kind of line", { timeout: 60000 }, async () => {
+    const run = await new Promise<{ status: number | null; stdout: string }>((done) => {
+      const child = spawn(TSX, ["host-sim/cli.ts", "--bundle", bundleFile, "--headless", "--provider", "auth0", "--exit-on", "paired", "--timeout", "50", "--approve-after", "1", "--approve-as", "Bob Example"], { cwd: ROOT });
+      let stdout = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+      child.on("exit", (status) => done({ status, stdout }));
+    });
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const kinds = new Set(lines.map((l) => Object.keys(l).filter((k) => k !== "t")[0]));
+    expect([...kinds].sort()).toEqual(["approve", "approved", "http", "mock", "screen", "storage"]);
+    const code = lines.find((l) => l.screen === "code")!;
+    expect(lines).toContainEqual({ t: expect.any(Number), approved: (code.texts as string[])[0], as: "Bob Example", ok: true });
+    expect(lines[lines.length - 1]).toMatchObject({ screen: "paired", texts: ["Bob Example"] });
+    // the mock's own log: the device's polls, pending until approved, never too soon
+    const polls = lines.filter((l) => l.mock === "auth0" && l.path === "/oauth/token").map((l) => l.outcome);
+    expect(polls[polls.length - 1]).toBe("success");
+    expect(polls).not.toContain("slow_down");
   });
 
   it("configures a generic RFC 8628 device with explicit endpoints on the mock Kinde", () => {

@@ -146,13 +146,18 @@ describe("flash: the config is checked before anything is written", () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it("warns of unknown fields and goes on", () => {
-    const config = file("typo.json", JSON.stringify({ ...GOOD, wifi: { ...GOOD.wifi, pasword: "x" }, colour: "red" }));
+  it("warns of unknown fields and goes on, naming the field a typo is close to", () => {
+    const config = file("typo.json", JSON.stringify({ ...GOOD, wifi: { ssid: GOOD.wifi.ssid, pasword: PASSWORD }, colour: "red" }));
     const { run, text } = dryRun(config, firmwareFile, "typo-out.js");
     expect(run.status).toBe(0);
-    expect(run.stderr).toContain("unknown field wifi.pasword");
-    expect(run.stderr).toContain("unknown field colour");
+    expect(run.stderr).toContain("unknown field wifi.pasword (the device ignores it; did you mean wifi.password?: without it the network is taken for an open one)");
+    expect(run.stderr).toContain("unknown field colour (the device ignores it)");
     expect(text).toContain('require("Storage").write(".bootcde"');
+    // no wifi.password: the tool does not say the file holds one
+    expect(run.stdout).toContain("the config gives no wifi.password: the device takes the network for an open one; owner-only");
+    expect(run.stdout).not.toContain("holds the WiFi password");
+    const good = dryRun(goodConfig, firmwareFile, "good-out.js");
+    expect(good.run.stdout).toContain("it holds the WiFi password, base64-encoded; owner-only");
   });
 
   it("needs --port unless it is a dry run, and a bundle", () => {

@@ -66,7 +66,7 @@ describe("config: the provider", () => {
     expect(p).toMatchObject({ kind: "rfc8628", device: "https://id.example/device", token: "https://id.example/token", account: "" });
   });
   it("names what is wrong", () => {
-    expect(readProvider({ provider: "google", clientId: "c" })).toBe("provider unknown");
+    expect(readProvider({ provider: "google", clientId: "c" })).toBe("provider must be simkl, kinde, auth0, rfc8628");
     expect(readProvider({ provider: "simkl" })).toBe("clientId missing");
     expect(readProvider({ provider: "kinde", clientId: "c" })).toBe("base missing");
     expect(readProvider({ provider: "rfc8628", clientId: "c", endpoints: { device: "https://x/d" } })).toBe("endpoints.token missing");

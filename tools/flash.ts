@@ -23,7 +23,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { crc32 } from "node:zlib";
-import { CONFIG_FILE, checkConfig, type ConfigCheck } from "../firmware/store/config.ts";
+import { CONFIG_FILE, FIELDS, checkConfig, type ConfigCheck } from "../firmware/store/config.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const BOARD_JSON = join(ROOT, "tools/espruino-esp32.json");
@@ -40,6 +40,33 @@ export const DEFAULT_BAUD = 115200;
 export const CHUNK = 768;
 /** The line the upload text prints once both files are written */
 export const REPORT = "codepair-flash";
+
+/** Edits (insert, delete, change, swap of neighbours) between two names, to suggest a field for a typo. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) d.push([i]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** "; did you mean wifi.password?" for an unknown dotted field one or two edits from a known one at its level. */
+function didYouMean(dotted: string): string {
+  const parts = dotted.split(".");
+  let level: { [name: string]: unknown } = FIELDS;
+  for (const p of parts.slice(0, -1)) level = (level[p] as { [name: string]: unknown }) || {};
+  const last = parts[parts.length - 1];
+  const near = Object.keys(level).filter((k) => editDistance(k.toLowerCase(), last.toLowerCase()) <= 2);
+  if (!near.length) return "";
+  const name = parts.slice(0, -1).concat(near[0]).join(".");
+  const open = name === "wifi.password" ? ": without it the network is taken for an open one" : "";
+  return `; did you mean ${name}?${open}`;
+}
 
 const USAGE = `usage: npm run flash -- --port PATH --config FILE [--baud N]
        npm run flash -- --config FILE --dry-run OUT
@@ -253,7 +280,7 @@ async function main(): Promise<void> {
   if (typeof prepared === "string") fail(prepared + "; nothing sent", 1);
   const givenWifi = prepared.given && typeof prepared.given === "object" && prepared.given.wifi ? prepared.given.wifi : {};
   const secrets = [prepared.check.config.wifi.password, typeof givenWifi.password === "string" ? givenWifi.password : ""];
-  for (const u of prepared.check.unknown) process.stderr.write(`flash: warning: ${opts.config}: unknown field ${u} (the device ignores it)\n`);
+  for (const u of prepared.check.unknown) process.stderr.write(`flash: warning: ${opts.config}: unknown field ${u} (the device ignores it${didYouMean(u)})\n`);
   if (prepared.check.problems.length) {
     fail(`${opts.config} refused, nothing sent:\n` + prepared.check.problems.map((p) => "  - " + p).join("\n"), 1);
   }
@@ -285,7 +312,7 @@ async function main(): Promise<void> {
       }
       process.stdout.write(
         `dry run: wrote ${opts.dryRun}, ${text.length} bytes in ${text.split("\n").length - 1} lines, what would be sent at ${opts.baud} baud ` +
-          `(it holds the WiFi password, base64-encoded: owner-only) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+          `(${prepared.check.config.wifi.password ? "it holds the WiFi password, base64-encoded" : "the config gives no wifi.password: the device takes the network for an open one"}; owner-only) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
       );
       return;
     }

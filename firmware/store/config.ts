@@ -131,7 +131,8 @@ export function derOf(pem: string): string {
 export function readProvider(stored: any): Provider | string {
   const name = stored.provider === undefined ? "simkl" : stored.provider;
   const preset = typeof name === "string" && Object.prototype.hasOwnProperty.call(PRESETS, name) ? PRESETS[name] : null;
-  if (!preset) return "provider unknown";
+  // the screen and the console say what the name must be (a name is matched as written: "Kinde" is not "kinde")
+  if (!preset) return "provider must be " + Object.keys(PRESETS).join(", ");
   const clientId = str(stored.clientId);
   if (!clientId) return "clientId missing";
   // RFC 6749 Appendix A.1: client_id = *VSCHAR; Simkl sends it in a header as it is
@@ -165,7 +166,7 @@ export function readProvider(stored: any): Provider | string {
 }
 
 /** The fields a config may hold: 1 a value, an object the fields inside it. */
-const FIELDS: { [name: string]: any } = {
+export const FIELDS: { [name: string]: any } = {
   wifi: { ssid: 1, password: 1 },
   provider: 1,
   clientId: 1,

@@ -126,6 +126,7 @@ export async function startMockProviders(opts: MockOptions = {}): Promise<MockPr
       entry.status = r.status;
       entry.outcome ||= r.outcome;
       send(res, r);
+      if (opts.onAnswer) opts.onAnswer(entry);
     };
 
     try {

@@ -17,6 +17,8 @@ export interface MockOptions {
   rotateRefresh?: boolean;
   /** Auth0: the tenant has no default audience, so a device code request without `audience` is refused. Default false. */
   requireAudience?: boolean;
+  /** Called with each request's log entry once it is answered (the simulator's headless log). */
+  onAnswer?: (r: MockRequest) => void;
 }
 
 /** What a request was for. Faults target the first five; "any" covers those five, never pages or controls. */
