@@ -20,7 +20,7 @@ export default class SummaryReporter implements Reporter {
       process.stdout.write(
         "\nThe real-interpreter tests were skipped: no Espruino interpreter. `npm test` builds one when Espruino's\n" +
           "source is at ../shared/espruino (or $ESPRUINO_SOURCE); or build it with `npm run espruino -- SOURCE` and\n" +
-          "set ESPRUINO (and ESPRUINO_CODEPAIR, the codepair kind) to the paths it prints (see the README's \"The real interpreter\").\n",
+          "set ESPRUINO (and ESPRUINO_CODEPAIR, the codepair kind) to the paths it prints (see the README's \"Checking against the real interpreter\").\n",
       );
     }
     process.stdout.write(`\nvitest: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
