@@ -81,6 +81,12 @@ export class Board {
       },
       print: (line) => this.console.write([line]),
       online: () => this.wifi.online,
+      crash: (reason) => {
+        // the process dies: on the console the reason, for tests an uncaught error, then nothing
+        this.console.write(["codepair-sim: the interpreter would crash here: " + reason]);
+        this.uncaught.push(new Error(reason));
+        this.powerOff();
+      },
     });
     this.net.interpreter = o.interpreter || "stock";
     // A cut in the middle of a flash write stops the board there and then.

@@ -136,6 +136,8 @@ export interface NetworkHost {
   print(line: string): void;
   /** True while the station is connected to an access point that is there. */
   online(): boolean;
+  /** The interpreter itself would crash here (a segfault): the board reports it and stops. */
+  crash(reason: string): void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -630,6 +632,7 @@ export class Network {
   /** The board stops (reboot, power off): every socket goes, no callback of the old firmware runs again. */
   reset(): void {
     this.gen++;
+    this.inTlsData = 0;
     for (const c of this.conns) this.drop(c, "board halted");
     this.conns = [];
     this.queue = [];
@@ -792,6 +795,12 @@ export class Network {
           }
           const sock = create(socketProto) as object;
           if (typeof callback === "function") em.add(sock, "connect", callback as Listener);
+          // 2v29 segfaults on a TLS connect made inside a TLS socket's 'data' listener (they run
+          // inside the socket loop, jswrap_stream_pushData): measured on the ESP32-like build
+          if (kind === "tls" && net.inTlsData > 0) {
+            net.host.crash("tls.connect() inside a TLS socket's 'data' listener: 2v29 crashes (SIGSEGV)");
+            throw new PowerOff();
+          }
           const o = opts as Record<string, unknown>;
           const c = newConn("socket", sock, sock, kind === "tls");
           net.pending.set(sock, { conn: c, options: o, realm });
@@ -1231,12 +1240,24 @@ export class Network {
     return rd;
   }
 
+  /** Depth of 'data' listeners of TLS sockets running now (see the socket module's connect). */
+  inTlsData = 0;
+
   /** jswrap_stream_pushData: to the 'data' listeners now, or into the buffer (512 bytes). */
   private pushData(c: Conn, data: string, force: boolean): boolean {
     const fns = this.emitters.listeners(c.res, "data");
     if (fns.length) {
       const gen = this.gen;
-      for (const fn of fns) if (this.gen === gen && c.realmGen === gen) this.task(() => fn.call(c.res, data));
+      const tls = c.kind === "socket" && c.tls;
+      for (const fn of fns) {
+        if (this.gen !== gen || c.realmGen !== gen) continue;
+        if (tls) this.inTlsData++;
+        try {
+          this.task(() => fn.call(c.res, data));
+        } finally {
+          if (tls) this.inTlsData--;
+        }
+      }
       return true;
     }
     if (c.buffer === undefined) {
