@@ -9,6 +9,7 @@ import { createPairing, type Pairing } from "./pairing/flow";
 import { canVerify, defaultRoots } from "./net/tls";
 import { parseUrl } from "./net/url";
 import type { BoardConfig } from "./store/config";
+import { bootMinFree, needsCompaction, ROOM_FOR_SAVE } from "./store/room";
 import { forgetToken, loadToken, saveToken } from "./store/token";
 
 /** A press held at least this long (ms) shows the hold screen; a shorter one is a short press. */
@@ -122,6 +123,21 @@ function run(config: BoardConfig, ui: Ui): void {
   if (config.problem || !provider) return;
   const network = config.wifi.ssid;
 
+  // Storage compacted when the firmware chooses, under a screen that asks to keep the power
+  // on (store/room.ts), not inside a token write
+  const compacting: Screen = { kind: "compacting" };
+  if (needsCompaction(storage, bootMinFree(storage))) {
+    ui.show(compacting);
+    storage.compact();
+  }
+  /** before a token write: over whatever is on the screen, for as long as it takes */
+  const tidy = (): void => {
+    if (!needsCompaction(storage, ROOM_FOR_SAVE)) return;
+    ui.hold(compacting, 0);
+    storage.compact();
+    ui.hold(null, 0);
+  };
+
   // ---- WiFi state, and the screen it would show ----
   let online = false;
   /** the pairing keeps the screen while offline (a code still good, or a screen waiting for a press) */
@@ -143,7 +159,10 @@ function run(config: BoardConfig, ui: Ui): void {
     now: ui.clock,
     wall: () => getTime(),
     loadToken: () => loadToken(storage, provider.name, provider.clientId),
-    saveToken: (r) => saveToken(storage, r),
+    saveToken: (r) => {
+      tidy();
+      return saveToken(storage, r);
+    },
     forgetToken: () => forgetToken(storage),
   });
 

@@ -49,6 +49,21 @@ interface StorageModule {
   writeJSON(name: string, data: unknown): boolean;
   erase(name: string): void;
   list(pattern?: RegExp | string): string[];
+  /** bytes left at the end of Storage (trash not counted): the largest file that fits without compacting */
+  getFree(): number;
+  getStats(): StorageStats;
+  /** moves every live file down over the trash and erases the rest; seconds on a full Storage */
+  compact(): void;
+}
+
+/** Storage.getStats() (src/jswrap_storage.c) */
+interface StorageStats {
+  totalBytes: number;
+  freeBytes: number;
+  fileBytes: number;
+  fileCount: number;
+  trashBytes: number;
+  trashCount: number;
 }
 
 /**

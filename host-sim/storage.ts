@@ -2,6 +2,14 @@
 // byte); names longer than 28 characters are cut silently, as on the device. The flash is
 // kept in memory, optionally mirrored to a JSON file so it survives simulator runs, and can
 // cut the power after a chosen number of bytes written (power-cut tests).
+//
+// Room is counted as the interpreter counts it (src/jsflash.c, measured on 2v29): a file takes
+// a 32-byte header and its data rounded up to 4 bytes; a replaced or erased file stays as
+// trash, still taking its room, until Storage is compacted; a write that finds too little room
+// at the end compacts Storage first (inside the write) when the trash's data would make room,
+// or fails with "Unable to find or create file" (the old file of that name is erased by then). A
+// write of a file's exact contents again writes nothing. Compaction here is instant and no
+// power cut falls inside it: a cut during a real one is tools/powercut.ts's business.
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { byteString, toBytes } from "./bytes.ts";
 import { parseEspruinoJSONDetailed, stringifyEspruinoJSON } from "./espruino-json.ts";
@@ -10,6 +18,13 @@ import { jsonRealm, realmJSONError, type Realm } from "./realm.ts";
 export const NAME_LIMIT = 28;
 /** The ESP32 build's Storage area (boards/ESP32.py). */
 export const FLASH_BYTES = 896 * 1024;
+/** A file's header in Storage (JsfFileHeader: size and flags, 28-byte name). */
+export const HEADER_BYTES = 32;
+
+/** The room a file of `size` bytes takes in Storage: header and data, rounded up to 4 bytes. */
+export function roomOf(size: number): number {
+  return HEADER_BYTES + Math.ceil(size / 4) * 4;
+}
 
 /** Thrown out of a write when the simulated power is cut; the board then stops running. */
 export class PowerCut extends Error {
@@ -36,8 +51,10 @@ export class Flash {
   private budget: number | undefined;
   /** After a cut nothing reaches the flash until powerOn(). */
   private off = false;
-  /** Every write and erase, by name, for tests and the headless log. */
-  readonly log: { op: "write" | "erase"; name: string; bytes: number }[] = [];
+  /** Room taken by replaced and erased files, their data bytes, and how many, until a compaction. */
+  private trash = { bytes: 0, data: 0, count: 0 };
+  /** Every write and erase (and compaction), by name, for tests and the headless log. */
+  readonly log: { op: "write" | "erase" | "compact"; name: string; bytes: number }[] = [];
   onChange: (op: "write" | "erase", name: string) => void = () => {};
   /** The power just went (mid-write): the board stops at once. */
   onCut: () => void = () => {};
@@ -93,10 +110,32 @@ export class Flash {
     this.persist();
   }
 
-  used(): number {
-    let n = 0;
-    for (const [name, data] of this.files) n += data.length + name.length + 8;
-    return n;
+  /** Storage.getStats() as the interpreter counts (live files, trash, free room at the end). */
+  stats(): { totalBytes: number; freeBytes: number; fileBytes: number; fileCount: number; trashBytes: number; trashCount: number } {
+    let fileBytes = 0;
+    for (const data of this.files.values()) fileBytes += roomOf(data.length);
+    return {
+      totalBytes: FLASH_BYTES,
+      freeBytes: FLASH_BYTES - fileBytes - this.trash.bytes,
+      fileBytes,
+      fileCount: this.files.size,
+      trashBytes: this.trash.bytes,
+      trashCount: this.trash.count,
+    };
+  }
+
+  /** Drops the trash: the room it took is free again. */
+  compact(): void {
+    if (this.off) throw new PowerCut();
+    if (!this.trash.count) return;
+    this.log.push({ op: "compact", name: "", bytes: this.trash.bytes });
+    this.trash = { bytes: 0, data: 0, count: 0 };
+  }
+
+  private toTrash(data: string): void {
+    this.trash.bytes += roomOf(data.length);
+    this.trash.data += data.length;
+    this.trash.count++;
   }
 
   /** The device's write of a whole file: a new file of that size, then its bytes. */
@@ -112,7 +151,20 @@ export class Flash {
   create(name: string, size: number): void {
     const key = name.slice(0, NAME_LIMIT);
     if (this.off) throw new PowerCut();
-    this.files.delete(key);
+    const old = this.files.get(key);
+    if (old !== undefined) {
+      this.files.delete(key);
+      this.toTrash(old);
+    }
+    if (this.stats().freeBytes < roomOf(size)) {
+      // the interpreter compacts only when the free room and the trash's data bytes (headers
+      // not counted) exceed the room wanted, and fails when even compaction left too little
+      if (roomOf(size) < this.stats().freeBytes + this.trash.data) this.compact();
+      if (this.stats().freeBytes < roomOf(size)) {
+        this.persist();
+        throw new FlashWriteError("Unable to find or create file");
+      }
+    }
     this.files.set(key, "\xff".repeat(size));
     this.persist();
   }
@@ -150,7 +202,10 @@ export class Flash {
   erase(name: string): void {
     const key = name.slice(0, NAME_LIMIT);
     if (this.off) throw new PowerCut();
-    if (!this.files.delete(key)) return;
+    const old = this.files.get(key);
+    if (old === undefined) return;
+    this.files.delete(key);
+    this.toTrash(old);
     this.log.push({ op: "erase", name: key, bytes: 0 });
     this.persist();
     this.onChange("erase", key);
@@ -218,6 +273,8 @@ export function storageModule(flash: Flash, realm: Realm): Record<string, unknow
           flash.writeAt(String(name), at, bytes);
         } else if (at === 0) {
           if (bytes.length === 0) throw new FlashWriteError("Can't create zero length file");
+          // the same contents again: nothing is written
+          if (flash.get(String(name)) === bytes) return true;
           flash.write(String(name), bytes);
         } else {
           flash.writeAt(String(name), at, bytes);
@@ -247,8 +304,13 @@ export function storageModule(flash: Flash, realm: Realm): Record<string, unknow
       return realm.fromHost(names);
     },
     getFree(): number {
-      return FLASH_BYTES - flash.used();
+      return flash.stats().freeBytes;
     },
-    compact(): void {},
+    getStats(): unknown {
+      return realm.fromHost(flash.stats());
+    },
+    compact(): void {
+      flash.compact();
+    },
   };
 }

@@ -522,3 +522,60 @@ describe("locked down", () => {
     }
   });
 });
+
+describe("Storage compaction: at moments the firmware chooses, under a screen that asks to keep the power on", () => {
+  let mock: MockProviders;
+  beforeAll(async () => {
+    mock = await startMockProviders({});
+  });
+  afterAll(async () => {
+    await mock.close();
+  });
+  function configured(): Flash {
+    const flash = new Flash();
+    flash.set(CONFIG_FILE, JSON.stringify(mockConfig("simkl", mock.base("simkl"))));
+    return flash;
+  }
+
+  /** Trash that leaves `free` bytes at the end of Storage (a file written and erased, as the interpreter counts room). */
+  function trashUntil(flash: Flash, free: number): void {
+    const left = flash.stats().freeBytes - free;
+    flash.create("junk", left - 32);
+    flash.erase("junk");
+    expect(flash.stats().freeBytes).toBeLessThan(free + 4);
+  }
+
+  it("near full at boot: compacted before WiFi, with \"Keep power on\" on the screen", async () => {
+    const flash = configured();
+    trashUntil(flash, 50000);
+    const d = (device = await startDevice({ kind: "simkl", flash, mock }));
+    await d.until("code", 60000);
+    expect(d.screens.map((s) => s.screen).slice(0, 3)).toEqual(["splash", "compacting", "wifi"]);
+    expect(flash.log.map((e) => e.op)).toEqual(["erase", "compact"]);
+    expect(flash.stats().trashBytes).toBe(0);
+  });
+
+  it("plenty of room at boot: not compacted", async () => {
+    const flash = configured();
+    trashUntil(flash, 200000);
+    const d = (device = await startDevice({ kind: "simkl", flash, mock }));
+    await d.until("code", 60000);
+    expect(d.screens.map((s) => s.screen)).not.toContain("compacting");
+    expect(flash.stats().trashBytes).toBeGreaterThan(0);
+  });
+
+  it("a token write that would compact inside it: compacted first, under the screen, then written", async () => {
+    const flash = configured();
+    const d = (device = await startDevice({ kind: "simkl", flash, mock }));
+    const code = (await d.until("code", 60000)).texts[0];
+    // meanwhile Storage fills up (a test's shortcut for weeks of token writes)
+    trashUntil(flash, 1000);
+    d.mock.provider("simkl").approve(code, { who: "Ada" });
+    await d.until("paired", 60000);
+    const ops = flash.log.map((e) => e.op + (e.name ? " " + e.name : ""));
+    expect(ops.slice(0, 3)).toEqual(["erase junk", "compact", "write " + TOKEN_SLOTS[0]]);
+    const shown = d.screens.map((s) => s.screen);
+    expect(shown.indexOf("compacting")).toBeGreaterThan(shown.indexOf("code"));
+    expect(shown.indexOf("compacting")).toBeLessThan(shown.indexOf("paired"));
+  });
+});

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createJsonReader } from "../firmware/json/reader.ts";
 import type { HttpOptions, HttpReply, HttpRequest } from "../firmware/net/http.ts";
-import { createPairing, type Pairing } from "../firmware/pairing/flow.ts";
+import { ACCOUNT_EVERY, createPairing, type Pairing } from "../firmware/pairing/flow.ts";
 import type { Provider } from "../firmware/pairing/profile.ts";
 import type { Screen } from "../firmware/display/screens.ts";
 import { readProvider } from "../firmware/store/config.ts";
@@ -24,6 +24,7 @@ function harness(provider: Provider, kept: TokenRecord | null) {
   const screens: Screen[] = [];
   let flash: TokenRecord | null = kept ? { ...kept } : null;
   let flashWorks = true;
+  let writes = 0;
   const send = (r: HttpRequest, _o: HttpOptions, done: (reply: HttpReply) => void) => {
     sent.push({
       r,
@@ -43,6 +44,7 @@ function harness(provider: Provider, kept: TokenRecord | null) {
     wall: () => Date.now() / 1000,
     loadToken: () => (flash ? { ...flash } : null),
     saveToken: (r) => {
+      writes++;
       if (!flashWorks) return false;
       flash = { ...r };
       return true;
@@ -57,6 +59,8 @@ function harness(provider: Provider, kept: TokenRecord | null) {
     screens,
     pairing,
     flash: () => flash,
+    /** saveToken calls so far */
+    writes: () => writes,
     breakFlash: (broken: boolean) => {
       flashWorks = !broken;
     },
@@ -129,6 +133,32 @@ describe("the token's life", () => {
     expect(h.flash()).toMatchObject({ access: "a2", refresh: "r2" });
     vi.advanceTimersByTime(900000);
     expect(h.sent.map(path)).toEqual(["POST /t refresh r1", "POST /t refresh r2"]);
+  });
+
+  it("writes the token only when it changed: not for an account check that finds the same name, nor a refresh that brings the same tokens", () => {
+    // a token of unknown life: the account is looked at every ACCOUNT_EVERY
+    const h = harness(AUTH0, { ...KEPT, provider: AUTH0.name, expiresIn: 0 });
+    h.pairing.begin();
+    h.last().answer(200, '{"name":"Ann"}');
+    vi.advanceTimersByTime(ACCOUNT_EVERY);
+    h.last().answer(200, '{"name":"Ann"}');
+    expect(h.writes()).toBe(0);
+    vi.advanceTimersByTime(ACCOUNT_EVERY);
+    h.last().answer(200, '{"name":"Ann Bell"}');
+    expect(h.sent.map(path)).toEqual(["GET /userinfo", "GET /userinfo", "GET /userinfo"]);
+    expect(h.writes()).toBe(1);
+    expect(h.flash()).toMatchObject({ account: "Ann Bell" });
+
+    const r = harness(NO_USERINFO, { ...KEPT, provider: NO_USERINFO.name, expiresIn: 1000 });
+    r.pairing.begin();
+    vi.advanceTimersByTime(900000);
+    r.last().answer(200, '{"access_token":"a1","refresh_token":"r1","expires_in":1000}');
+    expect(r.writes()).toBe(0);
+    vi.advanceTimersByTime(900000);
+    expect(r.sent.map(path)).toEqual(["POST /t refresh r1", "POST /t refresh r1"]);
+    r.last().answer(200, '{"access_token":"a2","refresh_token":"r1","expires_in":1000}');
+    expect(r.writes()).toBe(1);
+    expect(r.flash()).toMatchObject({ access: "a2", refresh: "r1" });
   });
 
   it("a rotated refresh token that flash did not keep stays in memory, is written again, and survives a WiFi drop", () => {

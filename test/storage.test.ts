@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Board } from "../host-sim/board.ts";
 import { createRealm, type Realm } from "../host-sim/realm.ts";
-import { Flash, NAME_LIMIT, PowerCut, storageModule } from "../host-sim/storage.ts";
+import { FLASH_BYTES, Flash, NAME_LIMIT, PowerCut, storageModule } from "../host-sim/storage.ts";
+import { ESPRUINO, runOnEspruino, runOnSimulator } from "./support/espruino.ts";
 
 interface Storage {
   read(name: string, offset?: number, length?: number): string | undefined;
@@ -408,5 +409,42 @@ describe("the flash file mirror", () => {
     writeFileSync(file, "not json");
     expect(() => new Flash({ file })).toThrow(`${file} is not a simulator flash image`);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("room, trash and compaction, as the interpreter counts them", () => {
+  // Each line: what was done, then getStats' freeBytes fileBytes fileCount trashBytes trashCount
+  // (or the message thrown). Run on the simulated board, and on the interpreter when there is one.
+  const program = `var S=require("Storage");
+function p(w){var s=S.getStats();print(w+" "+[s.freeBytes,s.fileBytes,s.fileCount,s.trashBytes,s.trashCount].join(" "));}
+function t(w,f){try{f();p(w);}catch(e){print(w+" throws "+e.message);}}
+var k="0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+p("empty");
+t("write",function(){S.write("a","hello");});
+t("same again",function(){S.write("a","hello");});
+t("rewrite",function(){S.write("a","hello2");});
+t("erase",function(){S.erase("a");});
+t("trash made",function(){S.write("d",k+k+k+k);S.erase("d");});
+t("big",function(){S.write("b","x",0,S.getFree()-32-100);});
+t("no room, trash too small",function(){S.write("c",k+k+k+k+k+k);});
+t("room by compacting",function(){S.write("e",k+k+k);});
+t("compact",function(){S.compact();});
+`;
+  const expected = (lines: string[]) => lines.filter((l) => /^[a-z]/.test(l) && !l.startsWith("Compacting"));
+
+  it("on the simulated board", () => {
+    const { lines } = runOnSimulator(program);
+    const got = expected(lines);
+    expect(got[0]).toBe(`empty ${FLASH_BYTES} 0 0 0 0`);
+    expect(got).toContain(`write ${FLASH_BYTES - 40} 40 1 0 0`);
+    expect(got).toContain(`same again ${FLASH_BYTES - 40} 40 1 0 0`);
+    expect(got).toContain(`rewrite ${FLASH_BYTES - 80} 40 1 40 1`);
+    expect(got).toContain("no room, trash too small throws Unable to find or create file");
+    expect(got.find((l) => l.startsWith("room by compacting"))).toMatch(/ 0 0$/);
+  });
+
+  it.skipIf(!ESPRUINO)("the same on the interpreter", () => {
+    const real = runOnEspruino(program);
+    expect(expected(runOnSimulator(program).lines)).toEqual(expected(real.lines));
   });
 });

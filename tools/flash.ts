@@ -171,7 +171,7 @@ export function prepareConfig(file: string): PreparedConfig | string {
 }
 
 /** `require("Storage").write` lines that put `data` in file `name`, CHUNK bytes a line. */
-function storageWrites(name: string, data: Buffer): string[] {
+export function storageWrites(name: string, data: Buffer): string[] {
   const lines: string[] = [];
   for (let at = 0; at < data.length; at += CHUNK) {
     const part = data.subarray(at, at + CHUNK).toString("base64");

@@ -6,6 +6,8 @@
 //   cache) from ../shared/espruino's source when it is at hand, by tools/espruino/build.sh;
 //   otherwise the real-interpreter tests are skipped, and the run says so once, with how to
 //   enable them. $ESPRUINO=none skips them on purpose.
+// - strace, for the power-cut tests on the interpreter (tools/powercut.ts): installed with
+//   apt-get when this user is root and it is missing.
 // - Chromium for the page test: $CHROMIUM or /usr/bin/chromium; installed with apt-get when
 //   this user is root and it is missing, else the one command to run is named.
 // Extra arguments go to vitest (`npm test -- test/qr.test.ts`).
@@ -46,6 +48,16 @@ function ensureChromium() {
   note(`Chromium is missing at ${path}: the page test will fail. Install it with: sudo apt-get install chromium (or set CHROMIUM to a Chromium binary)`);
 }
 
+function ensureStrace() {
+  if (spawnSync("sh", ["-c", "command -v strace"]).status === 0) return;
+  if (isRoot && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0) {
+    note("strace is missing (the power-cut tests stop the interpreter with it): installing Debian's strace");
+    spawnSync("sh", ["-c", "(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends strace) >&2"], { stdio: "inherit" });
+    if (spawnSync("sh", ["-c", "command -v strace"]).status === 0) return;
+  }
+  note("strace is missing: the power-cut tests will fail. Install it with: sudo apt-get install strace");
+}
+
 /**
  * The interpreters by kind (esp32like, codepair): the ones given, the others built.
  * @returns {Record<string, string | undefined>}
@@ -79,6 +91,7 @@ run(process.execPath, [bin("tsc"), "-p", "tsconfig.json"]);
 run(process.execPath, ["build.mjs"]);
 ensureChromium();
 const espruino = ensureEspruino();
+if (espruino.esp32like || espruino.codepair) ensureStrace();
 const env = { ...process.env };
 for (const [kind, name] of [["esp32like", "ESPRUINO"], ["codepair", "ESPRUINO_CODEPAIR"]]) {
   if (espruino[kind]) {

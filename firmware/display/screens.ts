@@ -45,7 +45,9 @@ export type Screen =
    * end the re-pair starts (the app's part) and the screen says so.
    */
   | { kind: "hold"; startedAt: number; holdFor: number }
-  | { kind: "error"; reason: string; hint: string };
+  | { kind: "error"; reason: string; hint: string }
+  /** Storage being compacted (seconds): a cut now could cost the stored files on a stock interpreter */
+  | { kind: "compacting" };
 
 /** What a screen with a title shows: a title bar, body lines, a hint at the foot, a bar. */
 interface Message {
@@ -363,6 +365,8 @@ export function frameOf(g: Graphics, screen: Screen, now: number): Frame {
     }
     case "error":
       return message(g, "Error", wrap(screen.reason, lines), screen.hint);
+    case "compacting":
+      return message(g, "Keep power on", wrap("Tidying the flash memory", lines), "A few seconds");
   }
 }
 

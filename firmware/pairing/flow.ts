@@ -137,6 +137,8 @@ export function createPairing(host: PairingHost): Pairing {
   let record: TokenRecord | null = null;
   /** Whether flash holds `record` as it is (a failed write is tried again at the next check). */
   let saved = true;
+  /** What flash holds, as keyOf() gives it ("" when not known): a record the same but for its time is not written again. */
+  let kept = "";
   /** The access token came in since the account last accepted one: a 401 now is not cured by refreshing. */
   let fresh = false;
   /** When the access token was issued, s on the device's clock (at boot for a kept one). */
@@ -147,6 +149,20 @@ export function createPairing(host: PairingHost): Pairing {
   let waiting: Screen | null = null;
   /** No network: nothing is sent (until the first begin(), and from pause() to begin()). */
   let paused = true;
+
+  /**
+   * Writes the record to flash unless flash holds it already: every write appends to Storage
+   * and brings its compaction nearer, so an account check that changes nothing, or a refresh
+   * that brings back the same tokens, writes nothing (the issue time is then not updated: after
+   * a reboot the token only looks older, and is refreshed sooner).
+   */
+  function store(r: TokenRecord): boolean {
+    const key = keyOf(r);
+    if (key === kept) return true;
+    const ok = host.saveToken(r);
+    kept = ok ? key : "";
+    return ok;
+  }
 
   /** Drops every reply in flight and the next request's timer; the code's deadline runs on. */
   function drop(): void {
@@ -335,7 +351,7 @@ export function createPairing(host: PairingHost): Pairing {
     record.obtained = Math.floor(host.wall());
     fresh = true;
     // the token goes to flash before anything else is done with it
-    if (!host.saveToken(record)) {
+    if (!store(record)) {
       record = null;
       return waitForPress({ kind: "error", reason: "Flash did not keep the token", hint: "Press to pair again" }, anew);
     }
@@ -368,7 +384,7 @@ export function createPairing(host: PairingHost): Pairing {
 
   function accountCheck(): void {
     if (!record) return start();
-    if (!saved) saved = host.saveToken(record);
+    if (!saved) saved = store(record);
     if (refreshDue() <= 0) return unauthorized();
     if (!provider.account) {
       // nothing to ask: still keep the token fresh
@@ -383,7 +399,7 @@ export function createPairing(host: PairingHost): Pairing {
         fresh = false;
         if (o.account !== record.account) {
           record.account = o.account;
-          saved = host.saveToken(record);
+          saved = store(record);
         }
         showPaired();
         return nextCheck();
@@ -412,7 +428,7 @@ export function createPairing(host: PairingHost): Pairing {
         r.obtained = Math.floor(host.wall());
         fresh = true;
         // before the new token is used: a rotated refresh token exists nowhere else
-        saved = host.saveToken(r);
+        saved = store(r);
         return accountCheck();
       }
       if (o.verdict === Verdict.Retry) return offline(reasonOf(o), nextWait(accountPace, o), unauthorized);
@@ -425,6 +441,7 @@ export function createPairing(host: PairingHost): Pairing {
     cancel();
     record = null;
     grant = null;
+    kept = "";
     host.forgetToken();
     // without a network the new pairing starts at begin()
     if (!paused) anew();
@@ -447,6 +464,7 @@ export function createPairing(host: PairingHost): Pairing {
         // a record whose token cannot be sent safely (written by an older firmware, or crafted)
         if (record && !isBearerToken(record.access)) record = null;
         obtainedAt = host.now();
+        kept = record ? keyOf(record) : "";
         if (record) {
           // a token's age is known across a reboot only when the clock holds a real date (> 2001)
           const age = host.wall() - record.obtained;
@@ -479,6 +497,11 @@ export function createPairing(host: PairingHost): Pairing {
     repair: forgetAndPair,
     stop: cancel,
   };
+}
+
+/** A record's contents but for its issue time: two records with the same key need one write. */
+function keyOf(r: TokenRecord): string {
+  return JSON.stringify([r.provider, r.clientId, r.access, r.refresh, r.expiresIn, r.account]);
 }
 
 /** Words for the offline screen. */

@@ -34,6 +34,7 @@ export const SCREENS: Record<string, Screen> = {
   expired: { kind: "expired" },
   hold: { kind: "hold", startedAt: NOW - 1.2, holdFor: 3 },
   "hold-complete": { kind: "hold", startedAt: NOW - 3, holdFor: 3 },
+  compacting: { kind: "compacting" },
   error: { kind: "error", reason: "The provider refused the client id (invalid_client)", hint: "Check the config" },
 };
 
