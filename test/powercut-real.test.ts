@@ -9,8 +9,10 @@
 // include every kind of loss measured on the stock build, and the end); `npm run powercut`
 // sweeps every point.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cutAt, isClean, makeScene, removeScene, type CutResult, type Scene } from "../tools/powercut.ts";
-import { ESPRUINO } from "./support/espruino.ts";
+import { cutAt, isClean, makeScene, removeScene, SCENE_CONFIG, type CutResult, type Scene } from "../tools/powercut.ts";
+import { ESPRUINO, runLive } from "./support/espruino.ts";
+import { firmwareBundle } from "./support/firmware.ts";
+import { screenOf } from "../host-sim/cli.ts";
 
 const CODEPAIR = process.env.ESPRUINO_CODEPAIR || undefined;
 
@@ -128,4 +130,19 @@ describe.skipIf(!CODEPAIR)("power cuts in a token save on the codepair image", (
     expect(results[0].token).toBe("previous");
     expect(results.every((r) => r.token === "previous" || r.token === "new")).toBe(true);
   }, 600000);
+});
+
+describe.skipIf(!ESPRUINO)("the firmware compacts a near-full Storage at boot, on the interpreter", () => {
+  it("shows Keep power on, compacts before WiFi, and leaves no trash", async () => {
+    // trash up to 50 KB from the end (less than an eighth of Storage free), then the firmware
+    const prelude =
+      'var S=require("Storage");S.write("junk","x",0,S.getFree()-32-50000);S.erase("junk");' +
+      'setTimeout(function(){print("STATS "+JSON.stringify(S.getStats()));},4000);\n';
+    const lines = await runLive(await firmwareBundle(), SCENE_CONFIG, (l) => l.startsWith("STATS "), 30000, prelude);
+    const screens = lines.map((l) => screenOf(l)).filter((s) => s !== undefined).map((s) => s!.screen);
+    expect(screens.slice(0, 3)).toEqual(["splash", "compacting", "wifi"]);
+    const stats = JSON.parse(lines.find((l) => l.startsWith("STATS "))!.slice(6));
+    expect(stats.trashBytes).toBe(0);
+    expect(stats.freeBytes).toBeGreaterThan(stats.totalBytes / 2);
+  }, 60000);
 });
