@@ -8,8 +8,9 @@
 // A sample of cut points runs here (the first writes, points through the moving phase, which
 // include every kind of loss measured on the stock build, and the end); `npm run powercut`
 // sweeps every point.
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cutAt, isClean, makeScene, removeScene, SCENE_CONFIG, type CutResult, type Scene } from "../tools/powercut.ts";
+import { cutAt, flashAfterCut, isClean, makeScene, removeScene, SCENE_CONFIG, type CutResult, type Scene } from "../tools/powercut.ts";
 import { ESPRUINO, runLive } from "./support/espruino.ts";
 import { firmwareBundle } from "./support/firmware.ts";
 import { screenOf } from "../host-sim/cli.ts";
@@ -65,6 +66,25 @@ describe.skipIf(!ESPRUINO)("power cuts in a token save on the stock ESP32-like b
     if (plain) removeScene(plain);
     if (compacting) removeScene(compacting);
   });
+
+  it("the cut falls just before the N-th write to the flash file, through qemu: that write never lands, the one before did", () => {
+    const base = readFileSync(plain.base);
+    const sizes = plain.uncut.sizes;
+    expect(flashAfterCut(plain, 1).equals(base)).toBe(true);
+    // after a cut before write 2, the flash differs from the base in at most the first write's bytes
+    const after1 = flashAfterCut(plain, 2);
+    let changed = 0;
+    for (let i = 0; i < base.length; i++) if (base[i] !== after1[i]) changed++;
+    expect(changed).toBeGreaterThan(0);
+    expect(changed).toBeLessThanOrEqual(sizes[0]);
+    // and a cut before the last write leaves the flash different from the uncut run's only in that write's bytes
+    const last = flashAfterCut(plain, plain.writes);
+    const whole = flashAfterCut(plain, plain.writes + 1);
+    let differ = 0;
+    for (let i = 0; i < base.length; i++) if (last[i] !== whole[i]) differ++;
+    expect(differ).toBeGreaterThan(0);
+    expect(differ).toBeLessThanOrEqual(sizes[sizes.length - 1]);
+  }, 120000);
 
   it("a save that does not compact: a cut before any of its writes leaves every file and a record", async () => {
     expect(plain.uncut.printed).toContain("saved true");

@@ -245,6 +245,18 @@ export async function cutAt(scene: Scene, at: number, opts: { paired?: boolean }
   }
 }
 
+/** The flash file as a cut before write `at` leaves it (no reboot): to check where the cut falls. */
+export function flashAfterCut(scene: Scene, at: number): Buffer {
+  const work = mkdtempSync(join(scene.dir, "raw-"));
+  try {
+    copyFileSync(scene.base, join(work, FLASH_FILE));
+    runTraced(scene.espruino, work, withRecord(scene.saveCode, sceneRecord(3)), at);
+    return readFileSync(join(work, FLASH_FILE));
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 /** Boots the interpreter from its Storage (.bootcde): true when the firmware shows its paired screen. */
 export function bootsPaired(espruino: string, cwd: string, limitMs = 30000): Promise<boolean> {
   return new Promise((resolve) => {
