@@ -69,7 +69,12 @@ function expectations(lines: string[]): void {
   expect(replies.chunked).toEqual({ status: 200, error: "", retryAfter: -1, body: { ok: true, members: { a: "y".repeat(700), n: 3 }, objects: [] } });
 }
 
-/** A TLS socket whose 'data' listener opens the next TLS socket at once, or (`later`) from a timer. */
+/**
+ * A TLS socket whose 'data' listener opens the next TLS socket at once, or (`later`) from a timer
+ * once the first has closed: the ESP32-like build's mbedTLS heap (70000 bytes, patch 0004) holds
+ * one connection, so a second opened while the first is still up fails "Not enough memory", as
+ * on a board; the firmware also hands a reply over only after its socket closed.
+ */
 const chain = (p: number, later: boolean): string => `
 var n = 0;
 function one() {
@@ -77,14 +82,15 @@ function one() {
   n++;
   var s = require("tls").connect({ host: "127.0.0.1", port: ${p} }, function () {});
   var first = true;
-  s.on("data", function () { if (first) { first = false; print("data " + n); ${later ? "setTimeout(one, 0);" : "one();"} } });
+  s.on("data", function () { if (first) { first = false; print("data " + n); ${later ? "" : "one();"} } });
+  ${later ? 's.on("close", function () { if (!first) setTimeout(one, 0); });' : ""}
   s.write("POST /length HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\nContent-Length: 0\\r\\n\\r\\n");
 }
 require("Wifi").connect("net", { password: "p" }, function () { one(); });
 `;
 
 describe("a TLS connect inside a TLS socket's 'data' listener", () => {
-  it("stops the simulated board, as it crashes the interpreter; from a timer it is fine", async () => {
+  it("stops the simulated board, as it crashes the interpreter; from a timer after the close it is fine", async () => {
     for (const later of [false, true]) {
       const board = new Board();
       board.wifi.networks.net = "p";
@@ -103,7 +109,7 @@ describe("a TLS connect inside a TLS socket's 'data' listener", () => {
     }
   });
 
-  it.skipIf(!ESPRUINO)("on the real interpreter: the process dies at once; from a timer it is fine", async () => {
+  it.skipIf(!ESPRUINO)("on the real interpreter: the process dies at once; from a timer after the close it is fine", async () => {
     const now = await runLive(chain(port, false), {}, (line) => line === "DONE", 20000);
     expect(now.filter((l) => l.startsWith("data") || l === "DONE")).toEqual(["data 1"]);
     const later = await runLive(chain(port, true), {}, (line) => line === "DONE", 20000);
