@@ -744,7 +744,8 @@ export class Network {
       tlsVerify: "",
       tlsReported: false,
     });
-    const request = (options: unknown, callback: unknown): object | undefined => {
+    /** The options (a URL string parsed) as http.request and net/tls.connect check them, or undefined after 2v29's error line. */
+    const optionsOf = (options: unknown, callback: unknown): unknown => {
       let opts = options;
       if (typeof opts === "string") opts = realm.fromHost(urlParse(opts));
       if (typeof opts !== "object" || opts === null) {
@@ -755,6 +756,11 @@ export class Network {
         net.host.print("ERROR: Expecting Callback Function but got " + describe(callback));
         return undefined;
       }
+      return opts;
+    };
+    const request = (options: unknown, callback: unknown): object | undefined => {
+      const opts = optionsOf(options, callback);
+      if (opts === undefined) return undefined;
       const req = create(reqProto) as object;
       const res = create(resProto) as object;
       if (typeof callback === "function") em.add(req, "connect", callback as Listener);
@@ -783,16 +789,8 @@ export class Network {
       );
       return realm.library({
         connect(options: unknown, callback: unknown): object | undefined {
-          let opts = options;
-          if (typeof opts === "string") opts = realm.fromHost(urlParse(opts));
-          if (typeof opts !== "object" || opts === null) {
-            net.host.print("ERROR: Expecting Options to be an Object but it was " + describe(opts));
-            return undefined;
-          }
-          if (callback !== undefined && typeof callback !== "function") {
-            net.host.print("ERROR: Expecting Callback Function but got " + describe(callback));
-            return undefined;
-          }
+          const opts = optionsOf(options, callback);
+          if (opts === undefined) return undefined;
           const sock = create(socketProto) as object;
           if (typeof callback === "function") em.add(sock, "connect", callback as Listener);
           // 2v29 segfaults on a TLS connect made inside a TLS socket's 'data' listener (they run
