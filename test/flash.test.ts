@@ -324,13 +324,28 @@ describe.skipIf(!ESPRUINO)("flash on the real interpreter", () => {
 
   it("sends through the espruino CLI to a board's console (the interpreter's REPL over TCP)", async () => {
     const cwd = mkdtempSync(join(dir, "tcp-board-"));
-    let board: ReturnType<typeof spawn> | undefined;
+    // The board is up and idle at its prompt before the tool connects, as a real board is: a
+    // tool's Ctrl-C arriving while the Linux build is still starting is not what a board meets.
+    const board = spawn(ESPRUINO!, [], { cwd, stdio: ["pipe", "pipe", "pipe"] });
     const consoleSeen: string[] = [];
+    let boardErr = "";
+    board.stdout!.on("data", (d: Buffer) => consoleSeen.push(d.toString("latin1")));
+    board.stderr!.on("data", (d: Buffer) => (boardErr += d.toString("latin1")));
+    const boardEnd = new Promise<string>((r) => board.on("exit", (code, signal) => r(`board exited: code ${code}, signal ${signal}; stderr ${boardErr.slice(-300)}`)));
+    await new Promise<void>((ready, fail) => {
+      const wait = setInterval(() => {
+        if (/\n>$/.test(consoleSeen.join(""))) {
+          clearInterval(wait);
+          ready();
+        } else if (board.exitCode !== null || board.signalCode !== null) {
+          clearInterval(wait);
+          fail(new Error("the board did not start: " + boardErr));
+        }
+      }, 50);
+    });
     const server: Server = createServer((socket) => {
-      board = spawn(ESPRUINO!, [], { cwd, stdio: ["pipe", "pipe", "ignore"] });
       board.stdout!.pipe(socket);
       socket.pipe(board.stdin!);
-      board.stdout!.on("data", (d: Buffer) => consoleSeen.push(d.toString("latin1")));
       socket.on("error", () => {});
       // The tool hangs up as soon as the board's report checks out, while the board is still
       // loading codepair (seconds under qemu): the board runs on until it has drawn its splash
@@ -341,7 +356,7 @@ describe.skipIf(!ESPRUINO)("flash on the real interpreter", () => {
         const stop = setInterval(() => {
           if (consoleSeen.join("").includes('{"screen":"splash"') || Date.now() - started > 30000) {
             clearInterval(stop);
-            board!.kill("SIGKILL");
+            board.kill("SIGKILL");
           }
         }, 100);
       });
@@ -356,8 +371,8 @@ describe.skipIf(!ESPRUINO)("flash on the real interpreter", () => {
       child.on("exit", (status) => done({ status, all }));
     });
     server.close();
-    if (board && board.exitCode === null && board.signalCode === null) await new Promise((r) => board!.on("exit", r));
-    expect(run.status, run.all).toBe(0);
+    const ended = await boardEnd;
+    expect(run.status, run.all + "\n" + ended).toBe(0);
     expect(run.all).toContain("codepair.json and .bootcde checked");
     expect(run.all).not.toContain(PASSWORD);
     // the board ran the text line by line and booted into codepair
