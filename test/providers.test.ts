@@ -621,3 +621,39 @@ describe("the request log", () => {
     for (const k of ["simkl/pin", "kinde/device", "auth0/activate"]) expect(r.text).toContain('href="/' + k + '"');
   });
 });
+
+describe("codes and links known in advance (the README's pictures: tools/screens.ts)", () => {
+  it("issueNext: the next user codes in order, each pollable as issued, then random ones in the provider's shape", async () => {
+    mock.provider("auth0").issueNext(["WDJB-MJHT", "wdjb-aaaa"]);
+    const start = () => post(mock.base("auth0") + "/oauth/device/code", { client_id: "ac", scope: "openid" });
+    const codes = [(await start()).body.user_code, (await start()).body.user_code, (await start()).body.user_code];
+    expect(codes.slice(0, 2)).toEqual(["WDJB-MJHT", "wdjb-aaaa"]);
+    expect(codes[2]).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+    expect(mock.provider("auth0").approve("WDJB-MJHT")).toBe(true);
+    // Simkl polls by the code itself
+    mock.provider("simkl").issueNext(["K7QX2M9RT"]);
+    const pin = await get(mock.base("simkl") + "/oauth/pin?client_id=cid");
+    expect(pin.body.user_code).toBe("K7QX2M9RT");
+    expect((await get(mock.base("simkl") + "/oauth/pin/K7QX2M9RT?client_id=cid")).body).toEqual({ result: "KO", message: "Authorization pending" });
+  });
+
+  it("issueNext: a code still live is not issued twice", async () => {
+    mock.provider("kinde").issueNext(["CSLDFDUU", "CSLDFDUU"]);
+    const start = () => post(mock.base("kinde") + "/oauth2/device/auth", { client_id: "kc" });
+    const first = (await start()).body.user_code;
+    const second = (await start()).body.user_code;
+    expect(first).toBe("CSLDFDUU");
+    expect(second).not.toBe("CSLDFDUU");
+  });
+
+  it("publicBase: the links name the public address; the mock is still reached at its own", async () => {
+    await restart({ publicBase: { kinde: "https://codepair.kinde.com", simkl: "https://simkl.com" } });
+    const k = await post(mock.base("kinde") + "/oauth2/device/auth", { client_id: "kc" });
+    expect(k.body.verification_uri).toBe("https://codepair.kinde.com/device");
+    expect(k.body.verification_uri_complete).toBe("https://codepair.kinde.com/device?user_code=" + k.body.user_code);
+    expect((await get(mock.base("simkl") + "/oauth/pin?client_id=cid")).body.verification_url).toBe("https://simkl.com/pin");
+    // a provider not named keeps its own address
+    const a = await post(mock.base("auth0") + "/oauth/device/code", { client_id: "ac" });
+    expect(a.body.verification_uri).toBe(mock.base("auth0") + "/activate");
+  });
+});

@@ -49,6 +49,8 @@ export class DeviceFlow {
   private codeList: Code[] = [];
   private tokenMap = new Map<string, Token>();
   private nextGrant = 1;
+  /** User codes to issue before random ones again (issueNext). */
+  private queued: string[] = [];
 
   constructor(
     /** A fresh user code as shown to the person, e.g. "WDJB-MJHT". */
@@ -59,9 +61,18 @@ export class DeviceFlow {
     readonly interval: number,
   ) {}
 
+  /**
+   * The next user codes to issue, in order, before random ones again: a test or a picture
+   * that must show a known code (a random one would differ at every run), or a code of another
+   * shape than this provider's (nine characters, lower case).
+   */
+  issueNext(userCodes: string[]): void {
+    this.queued = this.queued.concat(userCodes);
+  }
+
   /** A new pending code. The user code is unique among live codes. */
   issue(now: number, clientId: string, scope: string, audience?: string): CodeInfo {
-    let userCode = this.userCode();
+    let userCode = this.queued.length ? (this.queued.shift() as string) : this.userCode();
     while (this.byUserCode(userCode, now)) userCode = this.userCode();
     const code: Code = {
       userCode,

@@ -117,7 +117,7 @@ export async function startMockProviders(opts: MockOptions = {}): Promise<MockPr
         return Array.isArray(v) ? v[0] : v;
       },
       now: now(),
-      base: url + "/" + kind,
+      base: (known && opts.publicBase && opts.publicBase[kind]) || url + "/" + kind,
       prefix: "/" + kind,
     };
     const entry: MockRequest = { provider: known ? kind : "", method: ctx.method, path, query: ctx.query, form: ctx.form, status: 0, at: ctx.now, endpoint: "unknown", outcome: "" };
@@ -223,6 +223,7 @@ export async function startMockProviders(opts: MockOptions = {}): Promise<MockPr
       clearFaults: () => faults[kind].clear(),
       approve: (code, o) => flow.approve(code, o?.who?.trim() || DEFAULT_WHO, now()),
       deny: (code) => flow.deny(code, now()),
+      issueNext: (codes) => flow.issueNext(codes),
       revoke: (token) => flow.revoke(token),
       revokeAll: () => flow.revokeAll(),
       codes: () => flow.codes(),

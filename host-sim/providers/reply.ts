@@ -11,7 +11,7 @@ export interface Ctx {
   /** A request header, read when needed and never recorded. */
   header(name: string): string | undefined;
   now: number;
-  /** The provider's base URL (http://127.0.0.1:PORT/kinde). */
+  /** The provider's base URL as it names itself in links (http://127.0.0.1:PORT/kinde, or MockOptions.publicBase). */
   base: string;
   /** The base's path, as a browser's form posts to it ("/kinde"). */
   prefix: string;

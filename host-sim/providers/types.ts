@@ -19,6 +19,13 @@ export interface MockOptions {
   requireAudience?: boolean;
   /** Called with each request's log entry once it is answered (the simulator's headless log). */
   onAnswer?: (r: MockRequest) => void;
+  /**
+   * The base each provider names in the links it gives (verification_uri and
+   * verification_uri_complete, an ID token's issuer) instead of its address on loopback, as a
+   * provider behind a proxy names its public address: the README's pictures (tools/screens.ts)
+   * show "https://simkl.com/pin", not a port the OS picked. The device still talks to base(kind).
+   */
+  publicBase?: Partial<Record<ProviderKind, string>>;
 }
 
 /** What a request was for. Faults target the first five; "any" covers those five, never pages or controls. */
@@ -98,6 +105,8 @@ export interface MockProvider {
   /** As if a person approved the code on the page (case, dashes and spaces ignored). False if no pending, live code. */
   approve(userCode: string, opts?: { who?: string }): boolean;
   deny(userCode: string): boolean;
+  /** The next user codes it issues, in order (then random ones again): a code known in advance. */
+  issueNext(userCodes: string[]): void;
   /** That one token stops working: userinfo answers 401, a refresh answers invalid_grant. */
   revoke(token: string): void;
   /** Every token stops working, as when the user removes the app from their account. */
