@@ -1,13 +1,18 @@
-// Every screen on both panels, drawn by the firmware's display code in a bundle on the
-// simulated board and compared with docs/screens/*.png; the QR code on the emulated panel is
-// read back by a real decoder; a redraw happens only when the picture changes.
+// The README's pictures (docs/screens/*.png, both panels) are what the flashed bundle draws on
+// the simulated board when it is driven into each state by its inputs (tools/screens.ts).
+// Then the display code on its own, in a bundle of its own (test/fixtures/display): the QR code
+// on the emulated panel read back by a real decoder for links of every length and the real
+// providers' links, the two pages of a code screen, redrawing only when the picture changes.
 import { beforeAll, describe, expect, it } from "vitest";
 import { bundleFirmware } from "../build.mjs";
 import type { Screen } from "../firmware/display/screens.ts";
 import { KINDE_LINK, NOW, SCREENS, code } from "./support/screen-states.ts";
-import { boardWithConfig } from "./support/firmware.ts";
+import { ROOT, boardWithConfig, firmwareBundle } from "./support/firmware.ts";
+import { PUBLIC_BASE, SCENARIOS, pictureName, shoot } from "../tools/screens.ts";
 import { asLink, readQr } from "./support/camera.ts";
 import { compareWithScreen } from "./support/screens.ts";
+import { readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Board } from "../host-sim/board.ts";
 
 let bundle = "";
@@ -46,16 +51,33 @@ function decodeQr(board: Board): string | null {
 }
 
 for (const height of [64, 32] as const) {
-  describe(`screens on a 128x${height} panel`, () => {
-    for (const name of Object.keys(SCREENS)) {
-      it(name, () => {
-        const board = bootPanel(height);
-        expect(show(board, SCREENS[name], NOW)).toBe(true);
-        expect(compareWithScreen(`${name}-128x${height}`, board.screen(), 128, height)).toBe("");
+  describe(`the README's pictures on a 128x${height} panel: the device driven into each state`, () => {
+    for (const name of Object.keys(SCENARIOS)) {
+      it(name, async () => {
+        const shot = await shoot(name, height, await firmwareBundle());
+        expect(shot.screen).toBe(SCENARIOS[name].screen);
+        expect(compareWithScreen(pictureName(name, height), shot.pixels, 128, height)).toBe("");
       });
     }
   });
 }
+
+describe("the README's pictures: what they show", () => {
+  it("the QR code on the Kinde code screen reads back as the link the mock gave the device", async () => {
+    const shot = await shoot("code-kinde-qr", 64, await firmwareBundle());
+    expect(shot.texts[0]).toBe("CSLDFDUU");
+    const found = readQr(shot.pixels, 128, 64, { scale: 4, border: 16, inversion: "dontInvert" });
+    expect(found && asLink(found.data)).toBe(PUBLIC_BASE.kinde + "/device?user_code=CSLDFDUU");
+  });
+
+  it("every picture in docs/screens has its scenario, and the README shows each one", () => {
+    const files = readdirSync(resolve(ROOT, "docs/screens")).filter((f) => f.endsWith(".png")).sort();
+    const made = Object.keys(SCENARIOS).flatMap((n) => [pictureName(n, 64) + ".png", pictureName(n, 32) + ".png"]).sort();
+    expect(files).toEqual(made);
+    const readme = readFileSync(resolve(ROOT, "README.md"), "utf8");
+    expect(made.filter((f) => !readme.includes("docs/screens/" + f))).toEqual([]);
+  });
+});
 
 /** A link of exactly `n` bytes: a prefix of a realistic verification_uri_complete. */
 function linkOfLength(n: number): string {

@@ -1,5 +1,8 @@
-// Named states of every screen, as docs/screens/<name>-128x<height>.png shows them at NOW:
-// shared by the simulator's screen tests and the real interpreter's.
+// Screens made by hand, one of each kind and its variants, for the display code's own tests:
+// the QR code and page tests of test/screens.test.ts, the real interpreter's I2C check
+// (test/screens-real.test.ts: its Linux build has no WiFi or button to drive the device with)
+// and the benchmarks. Not the README's pictures: those come from driving the device into each
+// state (tools/screens.ts).
 import type { Screen } from "../../firmware/display/screens.ts";
 
 export const NOW = 1000;
@@ -12,7 +15,7 @@ export function code(fields: Partial<Extract<Screen, { kind: "code" }>>): Screen
   ) as Screen;
 }
 
-/** Each named state, as docs/screens/<name>-128x<height>.png shows it at NOW. */
+/** One screen of each kind and its variants, at NOW. */
 export const SCREENS: Record<string, Screen> = {
   setup: { kind: "setup", problem: "config: clientId missing" },
   wifi: { kind: "wifi", network: "HomeNetwork" },
