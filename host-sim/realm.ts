@@ -98,6 +98,22 @@ export function createRealm(): Realm {
     context,
   ) as ErrorConstructor;
   global.InternalError = InternalError;
+  // String.prototype.indexOf and includes as 2v29 has them (src/jswrap_string.c,
+  // jswrap_string_indexOf; compared with the interpreter in test/string-search-real.test.ts):
+  // when what is sought is not longer than the text, the search runs on to the text's end, and
+  // a text that ends with the start of what is sought counts as a match there
+  // ("ab\r\n".indexOf("\r\n\r\n") is 2, "abcd".indexOf("cdef") 2); "" in "" is not found.
+  vm.runInContext(
+    "(function (P) { function find(s, sub, from) { s = String(s); sub = String(sub);" +
+      " if (sub.length > s.length) return -1; var end = s.length - sub.length + 1, i = 0;" +
+      " if (typeof from == 'number' && from === from) { i = from < 0 ? Math.ceil(from) : Math.floor(from); if (i < 0) i = 0; if (i > end) i = end; }" +
+      " for (; i < s.length; i++) { var k = 0; while (k < sub.length && i + k < s.length && s.charCodeAt(i + k) === sub.charCodeAt(k)) k++;" +
+      "   if (k === sub.length || i + k === s.length) return i; } return -1; }" +
+      " Object.defineProperty(P, 'indexOf', { value: function indexOf(sub, from) { return find(this, sub, from); }, writable: true, configurable: true });" +
+      " Object.defineProperty(P, 'includes', { value: function includes(sub, from) { return find(this, sub, from) >= 0; }, writable: true, configurable: true });" +
+      " })(String.prototype)",
+    context,
+  );
   // Espruino's `global` is the global object (globalThis is there too).
   global.global = global;
   global.globalThis = global;
