@@ -17,7 +17,7 @@ const ROOT = dirname(fileURLToPath(import.meta.url));
 const PKG = JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8"));
 
 /** Modules the interpreter provides; `require("…")` of these stays a plain call. */
-export const ESPRUINO_MODULES = ["Wifi", "http", "Storage", "TelnetServer", "crypto", "net", "tls"];
+export const ESPRUINO_MODULES = ["Wifi", "http", "Storage", "TelnetServer", "crypto", "net", "tls", "dgram"];
 
 /**
  * esbuild's `supported` table for Espruino: lowered where esbuild can lower (first group),

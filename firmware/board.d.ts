@@ -81,12 +81,33 @@ interface NetSocket {
 /** `require("net")` and `require("tls")`: connect() throws at once when no socket can be made. */
 interface NetModule {
   connect(options: { host: string; port: number; ca?: string | (() => string) }, callback: () => void): NetSocket;
+  /** `net` only: a server whose callback gets each accepted connection, a Socket like a client's. */
+  createServer(callback: (socket: NetSocket) => void): NetServer;
+}
+/** A listening TCP socket (libs/network/jswrap_net.c): listen() throws "Unable to create socket" when the port cannot be had. */
+interface NetServer {
+  listen(port: number): NetServer;
+  close(): void;
+}
+/** `require("dgram")`'s socket (libs/network/jswrap_net.c): datagrams as byte strings. */
+interface DgramSocket {
+  on(event: "message", fn: (msg: string, rinfo: { address: string; port: number; size: number }) => void): void;
+  bind(port: number, callback?: () => void): DgramSocket;
+  send(msg: string, port: number, address: string): void;
+  close(): void;
+}
+interface DgramModule {
+  createSocket(type: "udp4"): DgramSocket;
 }
 
 /** Espruino's ESP32 Wifi module (libs/network/esp32/jswrap_esp32_network.c), as the firmware uses it. */
 interface WifiModule {
   connect(ssid: string, options: { password?: string }, callback: (err: string | null) => void): void;
   disconnect(callback?: () => void): void;
+  startAP(ssid: string, options: { password: string; authMode: "wpa2"; channel: number }, callback: (err: string | null) => void): void;
+  stopAP(callback?: () => void): void;
+  scan(callback: (networks: { ssid: string; rssi: number; authMode: string; mac: string; channel: string }[]) => void): void;
+  getAPIP(): { ip: string; netmask: string; gw: string; mac: string };
   on(event: "connected" | "disconnected", fn: (details: unknown) => void): void;
 }
 

@@ -5,6 +5,8 @@ declare function require(name: "Storage"): StorageModule;
 
 declare function require(name: "net" | "tls"): NetModule;
 
+declare function require(name: "dgram"): DgramModule;
+
 // Timers (the host project has Node's): firmware code types a handle as ReturnType<typeof setTimeout>.
 declare function setTimeout(fn: () => void, ms: number): number;
 declare function setInterval(fn: () => void, ms: number): number;

@@ -5,6 +5,7 @@
 // stays powered) but starts from its reset state after a power cut.
 import { Clock } from "./clock.ts";
 import { ConsoleLog } from "./console.ts";
+import { Dgram } from "./dgram.ts";
 import { EspruinoE } from "./espruino-e.ts";
 import { graphicsGlobals } from "./graphics.ts";
 import { Network, type Interpreter } from "./http.ts";
@@ -43,6 +44,8 @@ export class Board {
   readonly telnet = new Telnet();
   /** require("http") over real sockets, and the log of the requests made. */
   readonly net: Network;
+  /** require("dgram"): the board's UDP ports, reached on loopback (`bound`). */
+  readonly dgram: Dgram;
   /** Exceptions the firmware did not catch, as Espruino reports them ("Uncaught …"). */
   readonly uncaught: unknown[] = [];
   /** False after a power cut until the next boot. */
@@ -71,7 +74,14 @@ export class Board {
     this.clock.afterCallback = () => this.settle();
     this.gpio.afterCallback = () => this.settle();
     this.gpio.onUncaught = (err) => this.report(err);
-    this.wifi = new Wifi({ clock: this.clock, runTask: (fn) => this.runTask(fn), linkLost: () => this.net.linkLost() });
+    this.wifi = new Wifi({
+      clock: this.clock,
+      runTask: (fn) => this.runTask(fn),
+      linkLost: () => this.net.linkLost(),
+      apStopped: () => this.net.apStopped(),
+      print: (line) => this.console.write([line]),
+    });
+    this.dgram = new Dgram({ runTask: (fn) => this.runTask(fn) });
     this.net = new Network({
       now: () => this.clock.now,
       runTask: (fn) => this.runTask(fn),
@@ -124,6 +134,7 @@ export class Board {
     this.clock.clearAll();
     this.gpio.clearAll();
     this.net.reset();
+    this.dgram.reset();
     this.wifi.reset();
     if (this.realm) this.realm.powerOff();
   }
@@ -204,6 +215,7 @@ export class Board {
     modules.provide("http", this.net.module(realm));
     modules.provide("net", this.net.module(realm, "net"));
     modules.provide("tls", this.net.module(realm, "tls"));
+    modules.provide("dgram", this.dgram.module(realm));
     modules.provide("Wifi", this.wifi.module(realm));
     this.telnet.reset();
     modules.provide("TelnetServer", this.telnet.module(realm));

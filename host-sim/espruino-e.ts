@@ -1,4 +1,5 @@
 // Espruino's `E` (the parts the firmware uses: events, byte strings, CRC-32) and `process`.
+import { randomBytes } from "node:crypto";
 import { byteString, toBytes } from "./bytes.ts";
 import type { Realm } from "./realm.ts";
 
@@ -28,6 +29,8 @@ export class EspruinoE {
       toString: (...args: unknown[]): string =>
         byteString(toBytes(args, (v) => new this.realm.Error("E.toString: can't convert " + typeof v))),
       getErrorFlags: (): unknown => this.realm.fromHost([]),
+      /** A random int32 from the hardware (jshGetRandomNumber: the ESP32's RNG, esp_random). */
+      hwRand: (): number => randomBytes(4).readInt32LE(0),
       /** CRC-32 (IEEE 802.3, reflected 0xEDB88320) of the bytes, unsigned: src/jswrap_espruino.c. */
       CRC32: (data: unknown): number => {
         let crc = 0xffffffff;

@@ -346,7 +346,9 @@ type SocketEvent =
   | { id: number; t: "tlsfail"; code: string; verify?: string; closed?: boolean }
   /** End of the stream; `notify`: the peer's TLS close_notify came first. */
   | { id: number; t: "end"; notify: boolean }
-  | { id: number; t: "gone" };
+  | { id: number; t: "gone" }
+  /** A listening socket (`sid`) accepted a connection: `id` (negative: the worker's numbering). */
+  | { id: number; t: "accept"; sid: number };
 
 const WORKER_SOURCE = String.raw`
 const { parentPort } = require("node:worker_threads");
@@ -354,6 +356,8 @@ const net = require("node:net");
 const tls = require("node:tls");
 const { Duplex } = require("node:stream");
 const sockets = new Map();
+const servers = new Map();
+let acceptedId = 0;
 // connects the board stopped waiting for: closed as soon as they succeed
 const abandoned = new Set();
 const post = (m) => parentPort.postMessage(m);
@@ -414,8 +418,33 @@ function overTls(id, raw, setup) {
   s.on("close", () => { finish(); if (failPending) goneAfter = true; else post({ id, t: "gone" }); });
   return s;
 }
+// a plain TCP socket's events, for a connected or an accepted one
+function plain(id, raw) {
+  let ended = false;
+  const finish = () => { if (!ended) { ended = true; post({ id, t: "end", notify: false }); } };
+  raw.on("data", (b) => post({ id, t: "data", b: bytes(b) }));
+  raw.on("end", finish);
+  raw.on("error", finish);
+  raw.on("close", () => { finish(); post({ id, t: "gone" }); });
+}
 parentPort.on("message", (m) => {
-  if (m.op === "connect") {
+  if (m.op === "listen") {
+    const flag = new Int32Array(m.flag);
+    const server = net.createServer((raw) => {
+      const id = --acceptedId;
+      raw.setNoDelay(true);
+      sockets.set(id, raw);
+      post({ id, t: "accept", sid: m.sid });
+      plain(id, raw);
+    });
+    const settle = (v, port) => { Atomics.store(flag, 1, port); Atomics.store(flag, 0, v); Atomics.notify(flag, 0); };
+    server.once("error", () => settle(2, 0));
+    server.listen(m.port, "127.0.0.1", () => { servers.set(m.sid, server); settle(1, server.address().port); });
+  } else if (m.op === "unlisten") {
+    const server = servers.get(m.sid);
+    servers.delete(m.sid);
+    if (server) server.close();
+  } else if (m.op === "connect") {
     const flag = new Int32Array(m.flag);
     let settled = false;
     const settle = (v) => { if (settled) return; settled = true; Atomics.store(flag, 0, v); Atomics.notify(flag, 0); };
@@ -425,14 +454,7 @@ parentPort.on("message", (m) => {
       if (abandoned.delete(m.id)) { raw.destroy(); return; }
       const s = m.tls ? overTls(m.id, raw, m.tls) : raw;
       sockets.set(m.id, s);
-      if (!m.tls) {
-        let ended = false;
-        const finish = () => { if (!ended) { ended = true; post({ id: m.id, t: "end", notify: false }); } };
-        raw.on("data", (b) => post({ id: m.id, t: "data", b: bytes(b) }));
-        raw.on("end", finish);
-        raw.on("error", finish);
-        raw.on("close", () => { finish(); post({ id: m.id, t: "gone" }); });
-      }
+      if (!m.tls) plain(m.id, raw);
       settle(1);
     });
     raw.once("error", (e) => { if (!settled) { settle(e && e.code === "ECONNREFUSED" ? 2 : 3); raw.destroy(); } });
@@ -451,12 +473,19 @@ parentPort.on("message", (m) => {
 class SocketWorker {
   private worker: Worker;
   private handlers = new Map<number, (e: SocketEvent) => void>();
+  private acceptors = new Map<number, (id: number) => void>();
   private nextId = 1;
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
     this.worker.unref();
     this.worker.on("message", (e: SocketEvent) => {
+      if (e.t === "accept") {
+        const accept = this.acceptors.get(e.sid);
+        if (accept) accept(e.id);
+        else this.destroy(e.id);
+        return;
+      }
       const h = this.handlers.get(e.id);
       if (h) h(e);
       if (e.t === "gone") this.release(e.id);
@@ -485,6 +514,36 @@ class SocketWorker {
     return { id };
   }
 
+  /**
+   * A listening TCP socket on loopback (`port`, or 0: any free one): the port, or 0 when it
+   * cannot be had. `onAccept` gets each connection's id; `handle` then takes its events.
+   */
+  listen(port: number, onAccept: (id: number) => void): { sid: number; port: number } {
+    const sid = this.nextId++;
+    const flag = new SharedArrayBuffer(8);
+    this.worker.ref();
+    this.worker.postMessage({ op: "listen", sid, port, flag });
+    Atomics.wait(new Int32Array(flag), 0, 0, 10000);
+    const state = new Int32Array(flag);
+    if (Atomics.load(state, 0) !== 1) {
+      this.worker.unref();
+      return { sid, port: 0 };
+    }
+    this.acceptors.set(sid, onAccept);
+    return { sid, port: Atomics.load(state, 1) };
+  }
+
+  unlisten(sid: number): void {
+    this.worker.postMessage({ op: "unlisten", sid });
+    this.acceptors.delete(sid);
+    if (!this.handlers.size && !this.acceptors.size) this.worker.unref();
+  }
+
+  /** The events of an accepted connection go to `onEvent`. */
+  handle(id: number, onEvent: (e: SocketEvent) => void): void {
+    this.handlers.set(id, onEvent);
+  }
+
   write(id: number, bytes: string): void {
     this.worker.postMessage({ op: "write", id, b: Uint8Array.from(Buffer.from(bytes, "latin1")) });
   }
@@ -496,7 +555,7 @@ class SocketWorker {
 
   private release(id: number): void {
     this.handlers.delete(id);
-    if (!this.handlers.size) this.worker.unref();
+    if (!this.handlers.size && !this.acceptors.size) this.worker.unref();
   }
 }
 
@@ -551,6 +610,8 @@ interface Conn {
   entry: NetLogEntry;
   /** Worker socket id, 0 before the connect. */
   socket: number;
+  /** Accepted by a listening socket of the board's (a phone on its access point), not made by it. */
+  accepted: boolean;
   // httpCRq's hidden children
   sendData: string | undefined;
   chunked: boolean;
@@ -571,6 +632,37 @@ interface Conn {
   /** which check failed when tlsFailure is -0x2700: "untrusted" or "host" */
   tlsVerify: string;
   tlsReported: boolean;
+}
+
+function makeConn(kind: Conn["kind"], req: object, res: object, tls: boolean, realmGen: number): Conn {
+  return {
+    kind,
+    req,
+    res,
+    realmGen,
+    tls,
+    connected: false,
+    entry: { at: 0, method: "", url: "" },
+    socket: 0,
+    accepted: false,
+    sendData: undefined,
+    chunked: false,
+    close: false,
+    closeNow: false,
+    receiveData: "",
+    // a socket has no head to wait for (socketReceived: !isHttp)
+    hadHeaders: kind === "socket",
+    receiveCount: 0,
+    resChunked: false,
+    ended: false,
+    buffer: undefined,
+    inbound: "",
+    remote: "open",
+    tlsState: "handshake",
+    tlsFailure: "",
+    tlsVerify: "",
+    tlsReported: false,
+  };
 }
 
 interface QueuedEvent {
@@ -601,6 +693,13 @@ export class Network {
   interpreter: Interpreter = "stock";
   private conns: Conn[] = [];
   private queue: QueuedEvent[] = [];
+  /**
+   * The board's listening TCP sockets (net.createServer().listen(port)): the board's port →
+   * the loopback port where the host reaches it (a phone on the board's access point).
+   */
+  readonly listening: Record<number, number> = {};
+  /** The worker's listening socket of each board port. */
+  private servers: Record<number, number> = {};
 
   /** Logs a request; `onRequest` hears of it now, or (a socket) once its first bytes name it. */
   private logRequest(entry: NetLogEntry, tell: boolean): void {
@@ -635,15 +734,30 @@ export class Network {
     this.inTlsData = 0;
     for (const c of this.conns) this.drop(c, "board halted");
     this.conns = [];
+    for (const port of Object.keys(this.servers)) this.unlisten(Number(port));
     this.queue = [];
     this.uncaught = [];
   }
 
   /** The access point went away: open connections go silent (lwIP would give up minutes later). */
   linkLost(): void {
-    for (const c of this.conns) this.drop(c, "wifi dropped");
+    for (const c of this.conns) if (!c.accepted) this.drop(c, "wifi dropped");
     // the firmware's objects stay as they are: open, and never hear anything again
-    this.conns = [];
+    this.conns = this.conns.filter((c) => c.accepted);
+  }
+
+  /** The board's access point stopped: the phones on it, and their connections, are gone. */
+  apStopped(): void {
+    for (const c of this.conns) if (c.accepted) this.drop(c, "access point stopped");
+    this.conns = this.conns.filter((c) => !c.accepted);
+  }
+
+  private unlisten(port: number): void {
+    const sid = this.servers[port];
+    if (sid === undefined) return;
+    sockets().unlisten(sid);
+    delete this.servers[port];
+    delete this.listening[port];
   }
 
   /**
@@ -717,33 +831,7 @@ export class Network {
       }),
     );
     const create = (realm.global.Object as ObjectConstructor).create;
-    const newConn = (kind: Conn["kind"], req: object, res: object, tls: boolean): Conn => ({
-      kind,
-      req,
-      res,
-      realmGen: gen,
-      tls,
-      connected: false,
-      entry: { at: 0, method: "", url: "" },
-      socket: 0,
-      sendData: undefined,
-      chunked: false,
-      close: false,
-      closeNow: false,
-      receiveData: "",
-      // a socket has no head to wait for (socketReceived: !isHttp)
-      hadHeaders: kind === "socket",
-      receiveCount: 0,
-      resChunked: false,
-      ended: false,
-      buffer: undefined,
-      inbound: "",
-      remote: "open",
-      tlsState: "handshake",
-      tlsFailure: "",
-      tlsVerify: "",
-      tlsReported: false,
-    });
+    const newConn = (kind: Conn["kind"], req: object, res: object, tls: boolean): Conn => makeConn(kind, req, res, tls, gen);
     /** The options (a URL string parsed) as http.request and net/tls.connect check them, or undefined after 2v29's error line. */
     const optionsOf = (options: unknown, callback: unknown): unknown => {
       let opts = options;
@@ -787,7 +875,30 @@ export class Network {
           read: resProto.read,
         }),
       );
-      return realm.library({
+      // jswrap_net_createServer, serverListen, serverClose; socketIdle accepts (as a client socket)
+      const serverProto = realm.object({
+        listen(this: object, port: unknown): object {
+          const p = integerOption(port) & 0xffff;
+          if (Object.prototype.hasOwnProperty.call(net.servers, p)) {
+            // the device's bind() fails on a port in use
+            throw new realm.InternalError("Unable to create socket");
+          }
+          const server = this;
+          const made = sockets().listen(0, (id) => net.accept(server, id, socketProto, realm, gen));
+          if (!made.port) throw new realm.InternalError("Unable to create socket");
+          net.servers[p] = made.sid;
+          net.listening[p] = made.port;
+          net.serverPort.set(server, p);
+          return server;
+        },
+        close(this: object): void {
+          const p = net.serverPort.get(this);
+          if (p === undefined) return;
+          net.serverPort.delete(this);
+          net.unlisten(p);
+        },
+      });
+      const library: Record<string, unknown> = {
         connect(options: unknown, callback: unknown): object | undefined {
           const opts = optionsOf(options, callback);
           if (opts === undefined) return undefined;
@@ -806,7 +917,19 @@ export class Network {
           net.connect(c, o, realm);
           return sock;
         },
-      });
+      };
+      if (kind === "net") {
+        library.createServer = (callback: unknown): object | undefined => {
+          if (typeof callback !== "function") {
+            net.host.print("ERROR: Expecting Callback Function but got " + describe(callback));
+            return undefined;
+          }
+          const server = create(serverProto) as object;
+          em.add(server, "#connect", callback as Listener);
+          return server;
+        };
+      }
+      return realm.library(library);
     }
     return realm.library({
       request,
@@ -832,6 +955,24 @@ export class Network {
   // -------------------------------------------------------------------------------------------
 
   private byObject = new WeakMap<object, Conn>();
+  private serverPort = new WeakMap<object, number>();
+
+  /** socketIdle: a new connection on a board's listening socket, a Socket like a client's, given to the server's callback. */
+  private accept(server: object, id: number, socketProto: object, realm: Realm, gen: number): void {
+    if (gen !== this.gen) {
+      sockets().destroy(id);
+      return;
+    }
+    const sock = (realm.global.Object as ObjectConstructor).create(socketProto) as object;
+    const c: Conn = Object.assign(makeConn("socket", sock, sock, false, gen), { socket: id, accepted: true, tlsState: "secure" as const });
+    this.pending.set(sock, { conn: c, options: {}, realm });
+    this.byObject.set(sock, c);
+    sockets().handle(id, (e) => this.onSocket(c, e));
+    this.conns.push(c);
+    const fns = this.emitters.listeners(server, "#connect");
+    if (fns.length) this.queue.push({ thisObj: server, fns, args: [sock] });
+    this.schedule();
+  }
   private pending = new WeakMap<object, { conn: Conn; options: Record<string, unknown>; realm: Realm }>();
 
   private connOf(obj: object): Conn | undefined {

@@ -17,6 +17,26 @@
 // - disconnect(cb): cb is queued at once and, when the station was connected or joining,
 //   once more with the 'disconnected' event (reason 8, ASSOC_LEAVE) — twice in all.
 // - The network stays "online" for the http module whatever WiFi does (see http.ts).
+// The access point part (the same file), for a set-up that serves a page to a phone:
+// - startAP(ssid, options, cb): cb must be a function or undefined ("Expecting callback function
+//   but got …"), ssid a String ("No SSID"), options an object or null ("Expecting Object, got
+//   …"); options.password, when given, a String of at least 8 characters ("Password must be
+//   string of at least 8 characters"); authMode "open", "wpa2", "wpa" or "wpa_wpa2" ("Unknown
+//   authMode value"), else wpa2 with a password and open without; "Password not set but
+//   authMode not open", "Auth mode set to open but password supplied"; channel 1..13, else the
+//   driver's choice. The SSID is cut to 32 bytes, the password to 63, without a word. Then the
+//   mode gains AP (AP or APSTA), and cb(null) comes with the driver's AP_START event. When
+//   ESP-IDF refuses the settings (esp_wifi_set_config), 2v29 prints them, password included, in
+//   a jsError ("jswrap_wifi_startAP: wifi_set_config: … password=…"); which settings ESP-IDF
+//   refuses past the checks above cannot be seen without a board, so that is not modelled, and
+//   the firmware gives only settings far inside them (firmware/setup/ap.ts).
+// - stopAP(cb): the mode loses AP; cb queued at once.
+// - scan(cb): cb a function ("Expecting callback function but got …"); a second scan before the
+//   first ends throws "A scan is already in progress"; after the scan (scanDelayMs), cb(list),
+//   each entry {rssi, authMode, ssid, mac, channel} (channel a String), in the driver's order.
+//   A hidden network is listed with ssid "" (show_hidden).
+// - getAPIP(cb): {ip, netmask, gw, mac} of the AP interface (its default address, 192.168.4.1,
+//   set up by the driver at init), and cb(null, that) queued when given.
 import type { Clock } from "./clock.ts";
 import type { Realm } from "./realm.ts";
 
@@ -64,11 +84,32 @@ export interface WifiHost {
   runTask(fn: () => void): void;
   /** The link went down: open sockets go silent. */
   linkLost(): void;
+  /** The access point stopped: phones on it are gone (their connections with them). */
+  apStopped(): void;
+  /** A line on the console (the driver's jsError). */
+  print(line: string): void;
+}
+
+/** An access point in range as a scan reports it; the test's list of networks (`Wifi.networks`) says its password. */
+export interface SeenNetwork {
+  rssi: number;
+  channel: number;
+  /** not in beacons: a scan lists it with ssid "" */
+  hidden?: boolean;
 }
 
 export class Wifi {
   /** Access points in range: SSID → password ("" for an open network). */
   networks: Record<string, string> = {};
+  /** How a scan sees each network of `networks` (default: -60 dBm, channel 6, not hidden). */
+  seen: Record<string, SeenNetwork> = {};
+  /** Board-clock ms a scan takes (all channels, active). */
+  scanDelayMs = 2000;
+  /** The access point the board runs (startAP), or null. Its password is for the simulated phone only. */
+  ap: { ssid: string; password: string; authMode: string; channel: number } | null = null;
+  /** What the AP interface has: the driver's default address. */
+  apIp = "192.168.4.1";
+  apMacAddress = "24:0a:c4:00:00:02";
   /** Board-clock ms one join attempt takes (scan, association, DHCP). */
   joinDelayMs = 1500;
   /** Board-clock ms before the station notices a vanished access point (beacon timeout). */
@@ -96,6 +137,7 @@ export class Wifi {
   private onDisconnect: Listener | undefined;
   private attemptTimer: number | undefined;
   private lossTimer: number | undefined;
+  private scanTimer: number | undefined;
   private listeners = new Map<string, Listener[]>();
   private realm: Realm | undefined;
   private moduleObject: object | undefined;
@@ -140,7 +182,8 @@ export class Wifi {
     this.hostname = "espressif";
     this.gotIp = this.onDisconnect = undefined;
     // the board's clock dropped its timers already
-    this.attemptTimer = this.lossTimer = undefined;
+    this.attemptTimer = this.lossTimer = this.scanTimer = undefined;
+    this.ap = null;
     this.listeners = new Map();
     this.realm = this.moduleObject = undefined;
   }
@@ -216,7 +259,7 @@ export class Wifi {
           status.htMode = "HT20";
           status.authMode = self.networks[self.ssid] === "" ? "open" : "wpa2";
         } else status.station = reasonName(self.lastReason);
-        status.mode = self.associated ? "STA" : "NULL";
+        status.mode = self.associated ? (self.ap ? "APSTA" : "STA") : self.ap ? "AP" : "NULL";
         status.powersave = "min_modem";
         return realm.fromHost(status);
       },
@@ -229,6 +272,57 @@ export class Wifi {
         );
         if (typeof callback === "function") self.after(0, () => self.call(callback as Listener, [details]));
         return details;
+      },
+      startAP(ssid: unknown, options?: unknown, callback?: unknown): void {
+        checkCallback(callback);
+        if (typeof ssid !== "string") throw new realm.Error("No SSID");
+        if (options !== undefined && options !== null && typeof options !== "object") throw new realm.Error("Expecting Object, got " + typeName(options));
+        let password = "";
+        let authMode = "open";
+        let channel = self.channel;
+        if (options) {
+          const o = options as Record<string, unknown>;
+          if (typeof o.channel === "number" && o.channel === Math.floor(o.channel) && o.channel >= 1 && o.channel <= 13) channel = o.channel;
+          if (o.password !== undefined) {
+            if (typeof o.password !== "string" || o.password.length < 8) throw new realm.Error("Password must be string of at least 8 characters");
+            password = o.password;
+          }
+          if (typeof o.authMode === "string") {
+            if (["open", "wpa2", "wpa", "wpa_wpa2"].indexOf(o.authMode) < 0) throw new realm.Error("Unknown authMode value");
+            authMode = o.authMode;
+          } else authMode = password ? "wpa2" : "open";
+          if (authMode !== "open" && !password) throw new realm.Error("Password not set but authMode not open");
+          if (authMode === "open" && password) throw new realm.Error("Auth mode set to open but password supplied");
+        }
+        // jsvGetString into the driver's buffers: the SSID cut to 32 bytes, the password to 63
+        self.ap = { ssid: ssid.slice(0, 32), password: password.slice(0, 63), authMode, channel };
+        if (typeof callback === "function") self.after(100, () => self.call(callback as Listener, [null]));
+      },
+      stopAP(callback?: unknown): void {
+        checkCallback(callback);
+        self.ap = null;
+        self.host.apStopped();
+        if (typeof callback === "function") self.after(0, () => self.call(callback as Listener, []));
+      },
+      scan(callback: unknown): void {
+        if (self.scanTimer !== undefined) throw new realm.Error("A scan is already in progress");
+        if (typeof callback !== "function") throw new realm.Error("Expecting callback function but got " + String(callback));
+        self.scanTimer = self.after(self.scanDelayMs, () => {
+          self.scanTimer = undefined;
+          const list = Object.keys(self.networks).map((name, i) => {
+            const seen = self.seen[name] || { rssi: -60, channel: 6 };
+            const mac = "a0:b1:c2:d3:" + (0xe4 + i).toString(16).slice(-2) + ":f5";
+            return { rssi: seen.rssi, authMode: self.networks[name] === "" ? "open" : "wpa2", ssid: seen.hidden ? "" : name, mac, channel: String(seen.channel) };
+          });
+          // a vanished access point (drop()) is not heard
+          self.call(callback as Listener, [realm.fromHost(list.filter((n, i) => self.apUp || Object.keys(self.networks)[i] !== self.ssid))]);
+        });
+      },
+      getAPIP(callback?: unknown): unknown {
+        if (callback !== undefined && callback !== null && typeof callback !== "function") throw new realm.Error("Expecting callback function but got " + String(callback));
+        const info = realm.fromHost({ ip: self.apIp, netmask: "255.255.255.0", gw: self.apIp, mac: self.apMacAddress });
+        if (typeof callback === "function") self.after(0, () => self.call(callback as Listener, [null, info]));
+        return info;
       },
       getHostname(): string {
         return self.hostname;

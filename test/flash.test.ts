@@ -96,6 +96,9 @@ function evaluate(text: string): Evaluated {
       const f = files.get(name);
       return f ? f.toString("latin1") : undefined;
     },
+    erase(name: string) {
+      files.delete(name);
+    },
   };
   runInNewContext(text, {
     require: (m: string) => {

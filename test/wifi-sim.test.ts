@@ -211,3 +211,69 @@ describe("reboot", () => {
     expect(b.console.lines).toContain("Uncaught Error: in cb");
   });
 });
+
+describe("the access point: startAP, stopAP, getAPIP, scan", () => {
+  it("startAP checks its arguments as the ESP32 build does, then calls back with null", () => {
+    const b = board(`
+      function t(f){ try { f(); print("ok"); } catch (e) { print("threw " + e.message); } }
+      t(function(){ wifi.startAP(1); });
+      t(function(){ wifi.startAP("ap", 5); });
+      t(function(){ wifi.startAP("ap", {password:"short"}); });
+      t(function(){ wifi.startAP("ap", {password:"longenough", authMode:"wep"}); });
+      t(function(){ wifi.startAP("ap", {authMode:"wpa2"}); });
+      t(function(){ wifi.startAP("ap", {password:"longenough", authMode:"open"}); });
+      t(function(){ wifi.startAP("ap", {}, 3); });
+      wifi.startAP("codepair-ABCD", {password:"abcdefghjk", authMode:"wpa2", channel:11}, function(err){ ev("started", err, wifi.getStatus().mode); });
+    `);
+    expect(b.console.lines).toEqual([
+      "threw No SSID",
+      "threw Expecting Object, got Number",
+      "threw Password must be string of at least 8 characters",
+      "threw Unknown authMode value",
+      "threw Password not set but authMode not open",
+      "threw Auth mode set to open but password supplied",
+      "threw Expecting callback function but got 3",
+    ]);
+    b.advance(100);
+    expect(b.console.lines.slice(7)).toEqual(['started null "AP"']);
+    expect(b.wifi.ap).toEqual({ ssid: "codepair-ABCD", password: "abcdefghjk", authMode: "wpa2", channel: 11 });
+  });
+
+  it("getAPIP gives the AP interface's address and MAC; stopAP ends the AP and calls back", () => {
+    const b = board(`
+      wifi.startAP("ap", {password:"abcdefghjk"});
+      ev("ip", wifi.getAPIP());
+      wifi.getAPIP(function(err, info){ ev("cb", err, info.ip); });
+      wifi.stopAP(function(){ ev("stopped", wifi.getStatus().mode); });
+    `);
+    b.advance(0);
+    expect(b.console.lines).toEqual([
+      'ip {"ip":"192.168.4.1","netmask":"255.255.255.0","gw":"192.168.4.1","mac":"24:0a:c4:00:00:02"}',
+      'cb null "192.168.4.1"',
+      'stopped "NULL"',
+    ]);
+    expect(b.wifi.ap).toBeNull();
+  });
+
+  it("scan lists the networks in range after the scan's time (a hidden one with no name); one scan at a time", () => {
+    const b = board(
+      `
+      wifi.scan(function(list){ ev("list", list); });
+      try { wifi.scan(function(){}); } catch (e) { print("threw " + e.message); }
+      try { wifi.scan(); } catch (e) { print("threw " + e.message); }
+    `,
+      { home: "secret", cafe: "", hidden: "pw" },
+    );
+    b.wifi.seen = { home: { rssi: -48, channel: 1 }, hidden: { rssi: -70, channel: 11, hidden: true } };
+    expect(b.console.lines).toEqual(["threw A scan is already in progress", "threw A scan is already in progress"]);
+    b.advance(b.wifi.scanDelayMs - 1);
+    expect(b.console.lines.length).toBe(2);
+    b.advance(1);
+    const list = JSON.parse(b.console.lines[2].slice("list ".length));
+    expect(list.map((n: { ssid: string; rssi: number; authMode: string; channel: string }) => [n.ssid, n.rssi, n.authMode, n.channel])).toEqual([
+      ["home", -48, "wpa2", "1"],
+      ["cafe", -60, "open", "6"],
+      ["", -70, "wpa2", "11"],
+    ]);
+  });
+});

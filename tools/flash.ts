@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { crc32 } from "node:zlib";
 import { CONFIG_FILE, FIELDS, checkConfig, type ConfigCheck } from "../firmware/store/config.ts";
+import { WIFI_SLOTS } from "../firmware/store/wifi.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const BOARD_JSON = join(ROOT, "tools/espruino-esp32.json");
@@ -200,7 +201,10 @@ export function uploadText(config: Buffer, bundle: Buffer): string {
   // reset() runs once the line is done and drops a line half received by then: the CLI pauses
   // 250 ms after it, and the next line is one any tail of which is harmless (no quote, no open
   // bracket), naming the firmware in the board's output.
-  return ["reset();", "print(process.env.BOARD,process.env.VERSION);", ...storageWrites(CONFIG_FILE, config), ...storageWrites(BOOT_FILE, bundle), report].join("\n") + "\n";
+  // the network a set-up saved (firmware/store/wifi.ts) would take the place of the config's:
+  // the config flashed now is the newer word
+  const forget = WIFI_SLOTS.map((name) => `require("Storage").erase(${JSON.stringify(name)});`).join("");
+  return ["reset();", "print(process.env.BOARD,process.env.VERSION);", ...storageWrites(CONFIG_FILE, config), forget, ...storageWrites(BOOT_FILE, bundle), report].join("\n") + "\n";
 }
 
 /** The espruino CLI's settings: send the text as it is, look nothing up online. */

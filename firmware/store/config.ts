@@ -6,6 +6,7 @@
 import { stringOf as str } from "../json/reader";
 import type { Provider } from "../pairing/profile";
 import { isLoopback, parseUrl } from "../net/url";
+import { withSavedWifi } from "./wifi";
 
 export const CONFIG_FILE = "codepair.json";
 /** A press held this long (ms) forgets the token and pairs again, unless the config says otherwise. */
@@ -300,7 +301,8 @@ export function checkConfig(stored: any): ConfigCheck {
 
 /** The config in Storage, checked; its report names the unknown fields and every problem. */
 export function readConfig(storage: StorageModule): BoardConfig {
-  const c = checkConfig(storage.readJSON(CONFIG_FILE, true));
+  // the network saved by set-up, if any, in place of the config's (store/wifi.ts)
+  const c = checkConfig(withSavedWifi(storage, storage.readJSON(CONFIG_FILE, true)));
   const report = c.config.report;
   for (let i = 0; i < c.unknown.length; i++) report.push("unknown field " + c.unknown[i] + " (ignored)");
   for (let i = 0; i < c.problems.length; i++) report.push(c.problems[i]);
