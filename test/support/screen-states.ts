@@ -15,9 +15,9 @@ export function code(fields: Partial<Extract<Screen, { kind: "code" }>>): Screen
   ) as Screen;
 }
 
-/** One screen of each kind and its variants, at NOW. */
+/** One screen of each kind and its variants, at NOW, in the firmware's words. */
 export const SCREENS: Record<string, Screen> = {
-  setup: { kind: "setup", problem: "config: clientId missing" },
+  setup: { kind: "setup", problem: "clientId missing" },
   wifi: { kind: "wifi", network: "HomeNetwork" },
   "wifi-failed": { kind: "wifi-failed", network: "HomeNetwork", retryAt: NOW + 12 },
   requesting: { kind: "requesting", host: "api.simkl.com" },
@@ -26,10 +26,10 @@ export const SCREENS: Record<string, Screen> = {
   "code-kinde-text": code({ code: "CSLDFDUU", uri: "https://codepair.kinde.com/device", link: KINDE_LINK, lifetime: 600, page: 1 }),
   "code-oidc-qr": code({ code: "WDJB-MJHT", uri: "http://localhost:3000/device", link: "http://localhost:3000/device?user_code=WDJB-MJHT", expiresAt: NOW + 580 }),
   "code-slow-down": code({ note: "Slowing down" }),
-  "code-network-trouble": code({ note: "No network, retrying", expiresAt: NOW + 300 }),
+  "code-network-trouble": code({ note: "Network trouble", expiresAt: NOW + 300 }),
   "code-nine-characters": code({ code: "K7QX2M9RT" }),
   "code-lowercase": code({ code: "wdjb-mjht", uri: "https://id.example.org/device" }),
-  offline: { kind: "offline", reason: "No answer from api.simkl.com", retryAt: NOW + 8 },
+  offline: { kind: "offline", reason: "No reply from the server", retryAt: NOW + 8 },
   approved: { kind: "approved" },
   paired: { kind: "paired", account: "Ada Lovelace" },
   "paired-long-name": { kind: "paired", account: "Augusta Ada King, Countess of Lovelace" },
@@ -38,6 +38,6 @@ export const SCREENS: Record<string, Screen> = {
   hold: { kind: "hold", startedAt: NOW - 1.2, holdFor: 3 },
   "hold-complete": { kind: "hold", startedAt: NOW - 3, holdFor: 3 },
   compacting: { kind: "compacting" },
-  error: { kind: "error", reason: "The provider refused the client id (invalid_client)", hint: "Check the config" },
+  error: { kind: "error", reason: "Provider said invalid_request", hint: "Press to try again" },
 };
 
