@@ -149,6 +149,16 @@ export class Wifi {
     return this.hasIp && this.apUp;
   }
 
+  /**
+   * A phone joins the board's access point: true when it runs with that name and takes that
+   * password (WPA2: the same passphrase; open: any). The phone then reaches the board's
+   * listening ports (`net.listening`, `dgram.bound`).
+   */
+  joinAp(ssid: string, password: string): boolean {
+    const ap = this.ap;
+    return !!ap && ap.ssid === ssid && (ap.authMode === "open" || ap.password === password);
+  }
+
   /** The access point vanishes. */
   drop(): void {
     if (!this.apUp) return;

@@ -5,8 +5,9 @@
 // out, the form saved in Storage and read back as the config's WiFi, the portal gone.
 import dgram from "node:dgram";
 import net from "node:net";
-import { describe, it } from "vitest";
-import { ESPRUINO, runLive } from "./support/espruino.ts";
+import { describe, expect, it } from "vitest";
+import { AP_ALPHABET, AP_PASSWORD_LENGTH, apName, wifiQrText } from "../firmware/setup/ap.ts";
+import { ESPRUINO, runLive, runOnEspruino } from "./support/espruino.ts";
 import { exercisePortal, NEW_PASSWORD, portalProgram, setupBundle } from "./support/setup-device.ts";
 
 /** A port free on loopback now, for TCP and for UDP. */
@@ -44,4 +45,19 @@ describe.skipIf(!ESPRUINO)("the set-up portal on the real interpreter", () => {
     await exercisePortal(httpPort, dnsPort, () => lines, null);
     await done;
   }, 120000);
+
+  it("names the access point, draws its password from E.hwRand and writes the QR text as Node does", async () => {
+    const bundle = await setupBundle();
+    const name = 'we;ird:na,me\\"';
+    const lines = runOnEspruino(
+      bundle +
+        `print(JSON.stringify([apName("24:0a:c4:12:ab:cd"), wifiQrText(${JSON.stringify(name)}, "p;a:s,s")]));` +
+        `for (var i = 0; i < 5; i++) print("PW " + newApPassword(E.hwRand));`,
+    ).lines;
+    expect(JSON.parse(lines[0])).toEqual([apName("24:0a:c4:12:ab:cd"), wifiQrText(name, "p;a:s,s")]);
+    const passwords = lines.filter((l) => l.startsWith("PW ")).map((l) => l.slice(3));
+    expect(passwords.length).toBe(5);
+    for (const p of passwords) expect(p).toMatch(new RegExp("^[" + AP_ALPHABET + "]{" + AP_PASSWORD_LENGTH + "}$"));
+    expect(new Set(passwords).size).toBe(5);
+  });
 });

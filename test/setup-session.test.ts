@@ -45,6 +45,12 @@ describe("a WiFi set-up", () => {
     expect(ap.ssid).toBe("codepair-0002");
     expect(ap.authMode).toBe("wpa2");
     expect(ap.password).toMatch(new RegExp("^[" + AP_ALPHABET + "]{" + AP_PASSWORD_LENGTH + "}$"));
+    // a phone joins with what the QR code says (its text as the firmware made it)
+    const qr = String(board.evaluate("session.qr"));
+    const m = /^WIFI:T:WPA;S:(.*);P:(.*);;$/.exec(qr)!;
+    expect(board.wifi.joinAp(m[1], m[2])).toBe(true);
+    expect(board.wifi.joinAp(m[1], m[2] + "x")).toBe(false);
+    expect(board.wifi.joinAp("codepair-0003", m[2])).toBe(false);
     await until(() => !!board.net.listening[80] && !!board.dgram.bound[53]);
     const page = await get(board.net.listening[80]);
     expect(page!.status).toBe(200);
