@@ -232,32 +232,32 @@ function derLength(der: string): number {
   return 2 + n + len;
 }
 
+const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
+const PEM_END = "-----END CERTIFICATE-----";
+
 /**
  * The DER bytes of every certificate of a PEM text (RFC 7468: one block or more), one after
  * another, or "" when there is none or one is broken.
  */
 export function dersOf(pem: string): string {
-  const begin = "-----BEGIN CERTIFICATE-----";
   let out = "";
   let rest = pem;
   for (;;) {
-    const b = rest.indexOf(begin);
+    const b = rest.indexOf(PEM_BEGIN);
     if (b < 0) return out;
     const der = derOf(rest.substr(b));
     if (!der) return "";
     out += der;
-    rest = rest.substr(rest.indexOf("-----END CERTIFICATE-----", b) + 1);
+    rest = rest.substr(rest.indexOf(PEM_END, b) + 1);
   }
 }
 
 /** The DER bytes of a PEM certificate (RFC 7468), or "" if it is not one. */
 export function derOf(pem: string): string {
-  const begin = "-----BEGIN CERTIFICATE-----";
-  const end = "-----END CERTIFICATE-----";
-  const b = pem.indexOf(begin);
-  const e = pem.indexOf(end);
+  const b = pem.indexOf(PEM_BEGIN);
+  const e = pem.indexOf(PEM_END);
   if (b < 0 || e < b) return "";
-  const body = pem.substring(b + begin.length, e).replace(/[\s]+/g, "");
+  const body = pem.substring(b + PEM_BEGIN.length, e).replace(/[\s]+/g, "");
   if (!body || !/^[A-Za-z0-9+\/]+=*$/.test(body)) return "";
   let der = "";
   try {
