@@ -8,9 +8,10 @@
 //
 // test/config-schema.test.ts fails when the README's table differs from what this writes.
 import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import ts from "typescript";
+import type * as TS from "typescript";
 import { configSchema, fieldOf, Kind, type Field, type Group } from "../firmware/store/config.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -35,9 +36,11 @@ export interface FieldDoc {
  * (a flat group's name included: "provider.clientId").
  */
 function docComments(): Map<string, { help: string; dflt: string }> {
+  // loaded here, not with the module: the flash tool needs only namesBeside
+  const ts: typeof TS = createRequire(import.meta.url)("typescript");
   const file = ts.createSourceFile(SCHEMA_SOURCE, readFileSync(SCHEMA_SOURCE, "utf8"), ts.ScriptTarget.ES2022, true);
   const docs = new Map<string, { help: string; dflt: string }>();
-  const visit = (node: ts.Node, path: string[]): void => {
+  const visit = (node: TS.Node, path: string[]): void => {
     if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name)) {
       path = path.concat(node.name.text);
       const jsDoc = ts.getJSDocCommentsAndTags(node).filter(ts.isJSDoc);
@@ -50,7 +53,7 @@ function docComments(): Map<string, { help: string; dflt: string }> {
     }
     ts.forEachChild(node, (child) => visit(child, path));
   };
-  const fn = file.statements.find((s): s is ts.FunctionDeclaration => ts.isFunctionDeclaration(s) && s.name?.text === "configSchema");
+  const fn = file.statements.find((s): s is TS.FunctionDeclaration => ts.isFunctionDeclaration(s) && s.name?.text === "configSchema");
   if (!fn) throw new Error("no configSchema() in " + SCHEMA_SOURCE);
   visit(fn, []);
   return docs;
