@@ -23,8 +23,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { crc32 } from "node:zlib";
-import { CONFIG_FILE, FIELDS, checkConfig, type ConfigCheck } from "../firmware/store/config.ts";
+import { CONFIG_FILE, checkConfig, type ConfigCheck } from "../firmware/store/config.ts";
 import { WIFI_SLOTS } from "../firmware/store/wifi.ts";
+import { namesBeside } from "./config-schema.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const BOARD_JSON = join(ROOT, "tools/espruino-esp32.json");
@@ -56,13 +57,11 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-/** "; did you mean wifi.password?" for an unknown dotted field one or two edits from a known one at its level. */
+/** "; did you mean wifi.password?" for an unknown dotted field one or two edits from a known one at its level (the schema's). */
 function didYouMean(dotted: string): string {
   const parts = dotted.split(".");
-  let level: { [name: string]: unknown } = FIELDS;
-  for (const p of parts.slice(0, -1)) level = (level[p] as { [name: string]: unknown }) || {};
   const last = parts[parts.length - 1];
-  const near = Object.keys(level).filter((k) => editDistance(k.toLowerCase(), last.toLowerCase()) <= 2);
+  const near = namesBeside(dotted).filter((k) => editDistance(k.toLowerCase(), last.toLowerCase()) <= 2);
   if (!near.length) return "";
   const name = parts.slice(0, -1).concat(near[0]).join(".");
   const open = name === "wifi.password" ? ": without it the network is taken for an open one" : "";

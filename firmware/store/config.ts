@@ -1,8 +1,13 @@
-// The device's config record in Storage: the board's wiring, the WiFi network, and the
-// provider to pair with. Every field is checked at boot over the defaults: a wrong or missing
-// one is named in `problem` (the setup screen and the console say it), unknown fields are
-// reported and ignored. `checkConfig` is the one set of rules: the device's, and the flash
-// tool's before anything is sent.
+// The device's config record in Storage (`codepair.json`): the board's wiring, the WiFi network,
+// and the provider to pair with. Its fields are written once, in `configSchema()` below: each
+// one's kind, default and limits, and, in its doc comment, its help text (`@default` where the
+// default is not a value). From the schema come the defaults (`defaultConfig`), the device's
+// check (`checkConfig`: every field checked at boot over the defaults, a wrong or missing one
+// named in `problem` for the setup screen and the console, unknown fields reported and ignored),
+// the flash tool's check (the same `checkConfig`, and the schema's names for its "did you mean"),
+// and the README's config table (tools/config-schema.ts writes it; test/config-schema.test.ts
+// fails when the README's differs). The schema is made when asked, at boot, so it holds no
+// JsVars once the config is read, and its help texts are comments: the bundle carries none.
 import { stringOf as str } from "../json/reader";
 import type { Provider } from "../pairing/profile";
 import { isLoopback, parseUrl } from "../net/url";
@@ -12,67 +17,203 @@ export const CONFIG_FILE = "codepair.json";
 /** A press held this long (ms) forgets the token and pairs again, unless the config says otherwise. */
 export const LONG_PRESS = 3000;
 
-export interface DisplayConfig {
-  width: number;
-  height: number;
-  address: number;
-  /** GPIO numbers */
-  sda: number;
-  scl: number;
+/** What a field holds. */
+export const enum Kind {
+  Text,
+  /** a whole number */
+  Whole,
+  /** true or false */
+  Bool,
+  /** PEM text (one certificate or more), or a list of such texts: read as DER bytes */
+  Pem,
 }
 
-export interface BoardConfig {
-  display: DisplayConfig;
-  /** GPIO of the button (0: the boot button of most ESP32 boards), and the hold that re-pairs, ms */
-  button: { pin: number; longPress: number };
-  wifi: { ssid: string; password: string };
-  /** null when `problem` says why */
-  provider: Provider | null;
-  /**
-   * The certificates to trust (the provider's root, and its next one), as DER bytes one after
-   * another (the config holds PEM; the device's TLS parses only DER), or "": the default roots
-   * on the codepair image (net/tls.ts). Espruino 2v29 verifies nothing: see the README's
-   * security notes.
-   */
-  ca: string;
-  /** the ESP32's telnet console on port 23 stays on (default: switched off at boot) */
-  telnet: boolean;
+/** One field of the config: what it holds, its default, its limits. */
+export interface Field<K extends Kind = Kind> {
+  kind: K;
+  dflt?: string | number | boolean;
+  /** Whole: the range. Text: with `min`, "" or min..max characters; else at most `max` bytes */
+  min?: number;
+  max?: number;
+  /** the values allowed */
+  of?: (string | number)[];
+  /** Text: "" is missing */
+  need?: boolean;
+  /** Text: printable ASCII only (RFC 6749 Appendix A.1: client_id = *VSCHAR) */
+  ascii?: boolean;
+  /** Text: a URL, https:// (http:// only to loopback); `bare`: without ? or # */
+  url?: boolean;
+  bare?: boolean;
+  /** Whole: must differ from this field of the same group */
+  unlike?: string;
+}
+
+/**
+ * Fields under one name (`wifi`: the config's `wifi` object). `flat`: its fields sit at the
+ * level above (the provider's). `rule`: reads the group's fields as one, once each is of the
+ * right kind; it gives the group's value, or the first thing wrong.
+ */
+export interface Group<F = { [name: string]: Field | Group }, R = unknown> {
+  fields: F;
+  flat?: boolean;
+  rule?: (stored: any) => R | string;
+}
+
+function text(limits: Omit<Field, "kind">): Field<Kind.Text> {
+  const f = limits as Field<Kind.Text>;
+  f.kind = Kind.Text;
+  return f;
+}
+/** A whole number in min..max, or one of `of` */
+function whole(dflt: number, min: number, max: number, of: number[] | null, unlike?: string): Field<Kind.Whole> {
+  return { kind: Kind.Whole, dflt: dflt, min: min, max: max, of: of as number[], unlike: unlike };
+}
+function group<F>(fields: F): { fields: F };
+function group<F, R>(fields: F, rule: (stored: any) => R | string): { fields: F; flat: true; rule: (stored: any) => R | string };
+function group(fields: any, rule?: any): Group {
+  return rule ? { fields: fields, flat: true, rule: rule } : { fields: fields };
+}
+
+/**
+ * The config's fields, in the order they are checked (and problems listed). Each doc comment
+ * is the README's help text for the field.
+ */
+export function configSchema() {
+  return group({
+    wifi: group({
+      /** the network's name (its SSID: IEEE 802.11 counts it in bytes) */
+      ssid: text({ need: true, max: 32 }),
+      /** the network's WPA2 passphrase; none for an open network */
+      password: text({ min: 8, max: 63 }),
+    }),
+    provider: group(
+      {
+        /** the provider's preset, or `rfc8628` for any RFC 8628 server (see [Pairing](#pairing)); matched as written, so `Kinde` is refused */
+        provider: text({ dflt: "simkl", of: Object.keys(presets()) }),
+        /** the client (app) id issued by the provider */
+        clientId: text({ need: true, ascii: true }),
+        /**
+         * the provider's base URL (a Kinde or Auth0 tenant): the preset's endpoints go under it
+         * @default Simkl: `https://api.simkl.com`
+         */
+        base: text({ url: true, bare: true }),
+        /**
+         * the scope asked for
+         * @default the preset's (see [Pairing](#pairing))
+         */
+        scope: text({}),
+        /**
+         * Auth0: the API's identifier
+         * @default none
+         */
+        audience: text({}),
+        endpoints: group({
+          /**
+           * the device authorization endpoint (RFC 8628 §3.1): overrides the preset's
+           * @default the preset's, under `base`
+           */
+          device: text({ url: true }),
+          /**
+           * the token endpoint (RFC 8628 §3.4): overrides the preset's
+           * @default the preset's, under `base`
+           */
+          token: text({ url: true }),
+          /**
+           * the account's endpoint (OpenID Connect userinfo; optional): overrides the preset's
+           * @default the preset's, under `base`
+           */
+          userinfo: text({ url: true }),
+        }),
+      },
+      readProvider,
+    ),
+    /**
+     * the certificates to trust, e.g. the provider's current and next root; they replace the
+     * default roots. Only on the codepair image: on 2v29 as released it is a setup error. See
+     * the security notes
+     * @default the default roots
+     */
+    ca: { kind: Kind.Pem } as Field<Kind.Pem>,
+    display: group({
+      /** the panel's width in pixels */
+      width: whole(128, 0, 0, [128]),
+      /** the panel's height in pixels */
+      height: whole(64, 0, 0, [64, 32]),
+      /** the panel's I2C address: 60 (0x3C), or 61 (0x3D) with its address jumper set (SSD1306 datasheet §8.1.5) */
+      address: whole(0x3c, 0, 0, [0x3c, 0x3d]),
+      /** the GPIO of I2C's SDA (the ESP32's GPIOs 34..39 are inputs only) */
+      sda: whole(21, 0, 33, null),
+      /** the GPIO of I2C's SCL */
+      scl: whole(22, 0, 33, null, "sda"),
+    }),
+    button: group({
+      /** the button's GPIO (0: the BOOT button of most ESP32 boards); 34..39 need a pull-up resistor */
+      pin: whole(0, 0, 39, null),
+      /** how long (ms) the button is held to forget the account and pair again */
+      longPress: whole(LONG_PRESS, 1000, 30000, null),
+    }),
+    /** keep Espruino's telnet console on port 23 (see the security notes) */
+    telnet: { kind: Kind.Bool, dflt: false } as Field<Kind.Bool>,
+  });
+}
+
+type Schema = ReturnType<typeof configSchema>["fields"];
+/** The value a field or group holds once read: a group with a rule, what the rule reads or null. */
+type ValueOf<N> = N extends { rule: (stored: any) => infer R }
+  ? Exclude<R, string> | null
+  : N extends { fields: infer F }
+    ? { [K in keyof F]: ValueOf<F[K]> }
+    : N extends Field<Kind.Whole>
+    ? number
+    : N extends Field<Kind.Bool>
+      ? boolean
+      : string;
+export type DisplayConfig = ValueOf<Schema["display"]>;
+
+/** The config as the device uses it: the schema's values, and what is wrong. */
+export type BoardConfig = { [K in keyof Schema]: ValueOf<Schema[K]> } & {
   /** "" or the first thing wrong, e.g. "clientId missing" */
   problem: string;
   /** lines for the console at boot: unknown fields (ignored) and every problem */
   report: string[];
-}
+};
 
 export function defaultConfig(): BoardConfig {
-  return {
-    display: { width: 128, height: 64, address: 0x3c, sda: 21, scl: 22 },
-    button: { pin: 0, longPress: LONG_PRESS },
-    wifi: { ssid: "", password: "" },
-    provider: null,
-    ca: "",
-    telnet: false,
-    problem: "",
-    report: [],
-  };
+  return configOf({}, []);
 }
 
 /**
- * Presets: where each provider keeps its endpoints under its base URL, and its default
- * scope. Simkl: simkl.docs.apiary.io; Kinde: docs.kinde.com (device authorization flow);
- * Auth0: auth0.com/docs (device authorization flow; offline_access gives a refresh token).
+ * Presets: where each provider keeps its endpoints under its base URL (none: the config's
+ * `endpoints` say), and its default scope. Simkl (simkl.docs.apiary.io) pairs by its PIN flow,
+ * the others by RFC 8628: Kinde (docs.kinde.com, device authorization flow), Auth0 (auth0.com/docs,
+ * device authorization flow; offline_access gives a refresh token).
  */
-const PRESETS: { [name: string]: { kind: "simkl" | "rfc8628"; base: string; device: string; token: string; account: string; scope: string } } = {
-  simkl: { kind: "simkl", base: "https://api.simkl.com", device: "/oauth/pin", token: "/oauth/pin/", account: "/users/settings", scope: "" },
-  kinde: { kind: "rfc8628", base: "", device: "/oauth2/device/auth", token: "/oauth2/token", account: "/oauth2/v2/user_profile", scope: "openid profile email offline" },
-  auth0: { kind: "rfc8628", base: "", device: "/oauth/device/code", token: "/oauth/token", account: "/userinfo", scope: "openid profile offline_access" },
-  rfc8628: { kind: "rfc8628", base: "", device: "", token: "", account: "", scope: "openid profile offline_access" },
-};
+function presets(): { [name: string]: { base?: string; device?: string; token?: string; account?: string; scope: string } } {
+  return {
+    simkl: { base: "https://api.simkl.com", device: "/oauth/pin", token: "/oauth/pin/", account: "/users/settings", scope: "" },
+    kinde: { device: "/oauth2/device/auth", token: "/oauth2/token", account: "/oauth2/v2/user_profile", scope: "openid profile email offline" },
+    auth0: { device: "/oauth/device/code", token: "/oauth/token", account: "/userinfo", scope: "openid profile offline_access" },
+    rfc8628: { scope: "openid profile offline_access" },
+  };
+}
 
 /** "" when `url` may be used, else what is wrong with it. */
 function urlProblem(name: string, url: string): string {
   const u = parseUrl(url);
   if (!u) return name + " not a URL";
   if (!u.https && !isLoopback(u.host)) return name + " must be https";
+  return "";
+}
+
+/** "" when text `v` is within the limits of field `f` (named `path`), else the first thing wrong (URLs aside). */
+function limitProblem(f: Field, path: string, v: any): string {
+  if (f.of && f.of.indexOf(v) < 0) return path + " must be " + f.of.join(", ");
+  if (!v) return f.need ? path + " missing" : "";
+  if (f.ascii && !/^[ -~]+$/.test(v)) return path + " must be printable ASCII";
+  // endpoints are appended to the base: a query or fragment in it would swallow them
+  if (f.bare && /[?#]/.test(v)) return path + " must not have ? or #";
+  if (f.min && (v.length < f.min || v.length > f.max!)) return path + " must be " + f.min + ".." + f.max + " characters";
+  if (!f.min && f.max && v.length > f.max) return path + " longer than " + f.max + " bytes";
   return "";
 }
 
@@ -91,32 +232,32 @@ function derLength(der: string): number {
   return 2 + n + len;
 }
 
+const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
+const PEM_END = "-----END CERTIFICATE-----";
+
 /**
  * The DER bytes of every certificate of a PEM text (RFC 7468: one block or more), one after
  * another, or "" when there is none or one is broken.
  */
 export function dersOf(pem: string): string {
-  const begin = "-----BEGIN CERTIFICATE-----";
   let out = "";
   let rest = pem;
   for (;;) {
-    const b = rest.indexOf(begin);
+    const b = rest.indexOf(PEM_BEGIN);
     if (b < 0) return out;
     const der = derOf(rest.substr(b));
     if (!der) return "";
     out += der;
-    rest = rest.substr(rest.indexOf("-----END CERTIFICATE-----", b) + 1);
+    rest = rest.substr(rest.indexOf(PEM_END, b) + 1);
   }
 }
 
 /** The DER bytes of a PEM certificate (RFC 7468), or "" if it is not one. */
 export function derOf(pem: string): string {
-  const begin = "-----BEGIN CERTIFICATE-----";
-  const end = "-----END CERTIFICATE-----";
-  const b = pem.indexOf(begin);
-  const e = pem.indexOf(end);
+  const b = pem.indexOf(PEM_BEGIN);
+  const e = pem.indexOf(PEM_END);
   if (b < 0 || e < b) return "";
-  const body = pem.substring(b + begin.length, e).replace(/[\s]+/g, "");
+  const body = pem.substring(b + PEM_BEGIN.length, e).replace(/[\s]+/g, "");
   if (!body || !/^[A-Za-z0-9+\/]+=*$/.test(body)) return "";
   let der = "";
   try {
@@ -130,17 +271,16 @@ export function derOf(pem: string): string {
 
 /** The provider a stored config names, or what is wrong with it. */
 export function readProvider(stored: any): Provider | string {
-  const name = stored.provider === undefined ? "simkl" : stored.provider;
-  const preset = typeof name === "string" && Object.prototype.hasOwnProperty.call(PRESETS, name) ? PRESETS[name] : null;
-  // the screen and the console say what the name must be (a name is matched as written: "Kinde" is not "kinde")
-  if (!preset) return "provider must be " + Object.keys(PRESETS).join(", ");
+  const f = configSchema().fields.provider.fields;
+  const name = stored.provider === undefined ? f.provider.dflt : stored.provider;
   const clientId = str(stored.clientId);
-  if (!clientId) return "clientId missing";
-  // RFC 6749 Appendix A.1: client_id = *VSCHAR; Simkl sends it in a header as it is
-  if (!/^[ -~]+$/.test(clientId)) return "clientId must be printable ASCII";
+  // the screen and the console say what the name must be (a name is matched as written: "Kinde" is not "kinde")
+  let problem = limitProblem(f.provider, "provider", name) || limitProblem(f.clientId, "clientId", clientId);
+  if (problem) return problem;
+  const preset = presets()[name];
   const base = str(stored.base) || preset.base;
-  // endpoints are appended to the base: a query or fragment in it would swallow them
-  if (/[?#]/.test(base)) return "base must not have ? or #";
+  problem = limitProblem(f.base, "base", base);
+  if (problem) return problem;
   const ends = stored.endpoints && typeof stored.endpoints === "object" ? stored.endpoints : {};
   if (preset.device && !base) return "base missing";
   const device = str(ends.device) || (preset.device ? base + preset.device : "");
@@ -148,14 +288,14 @@ export function readProvider(stored: any): Provider | string {
   const account = str(ends.userinfo) || (preset.account ? base + preset.account : "");
   if (!device) return "endpoints.device missing";
   if (!token) return "endpoints.token missing";
-  const problem =
+  problem =
     (base && urlProblem("base", base)) ||
     urlProblem("endpoints.device", device) ||
     urlProblem("endpoints.token", token) ||
     (account && urlProblem("endpoints.userinfo", account));
   if (problem) return problem;
   return {
-    kind: preset.kind,
+    kind: name === "simkl" ? "simkl" : "rfc8628",
     name: name,
     clientId: clientId,
     device: device,
@@ -166,30 +306,121 @@ export function readProvider(stored: any): Provider | string {
   };
 }
 
-/** The fields a config may hold: 1 a value, an object the fields inside it. */
-export const FIELDS: { [name: string]: any } = {
-  wifi: { ssid: 1, password: 1 },
-  provider: 1,
-  clientId: 1,
-  base: 1,
-  endpoints: { device: 1, token: 1, userinfo: 1 },
-  scope: 1,
-  audience: 1,
-  ca: 1,
-  display: { width: 1, height: 1, address: 1, sda: 1, scl: 1 },
-  button: { pin: 1, longPress: 1 },
-  telnet: 1,
-};
+/** The field or group called `name` in `g`, looking into its flat groups too; null if none. */
+export function fieldOf(g: Group, name: string): Field | Group | null {
+  const all: any = g.fields;
+  const names = Object.keys(all);
+  let found = null;
+  for (let i = 0; i < names.length; i++) {
+    const f = all[names[i]];
+    if (f.flat) found = found || fieldOf(f, name);
+    else if (names[i] === name) found = f;
+  }
+  return found;
+}
 
-/** Dotted names of the fields of `stored` that `fields` does not list. */
-function unknownIn(stored: any, fields: any, prefix: string, out: string[]): void {
+/** Dotted names of the fields of `stored` that group `g` does not list. */
+function unknownIn(stored: any, g: Group, prefix: string, out: string[]): void {
   const keys = Object.keys(stored);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
-    const f = Object.prototype.hasOwnProperty.call(fields, k) ? fields[k] : 0;
+    const f: any = fieldOf(g, k);
     if (!f) out.push(prefix + k);
-    else if (f !== 1 && stored[k] && typeof stored[k] === "object") unknownIn(stored[k], f, prefix + k + ".", out);
+    else if (f.fields && stored[k] && typeof stored[k] === "object") unknownIn(stored[k], f, prefix + k + ".", out);
   }
+}
+
+function isObject(v: any): boolean {
+  return v && typeof v === "object" && !Array.isArray(v);
+}
+
+/** The value of field `f` (named `path`) in `v`, over its default; a problem if it is not one. */
+function readField(f: Field, path: string, v: any, problems: string[]): any {
+  if (v === undefined) return f.dflt === undefined ? "" : f.dflt;
+  if (f.kind === Kind.Pem) {
+    // one PEM text with one certificate or more, or a list of them
+    const cas = Array.isArray(v) ? v : [v];
+    let ders = "";
+    for (let i = 0; i < cas.length; i++) {
+      if (typeof cas[i] !== "string") {
+        problems.push(path + " must be PEM text or a list of it");
+        break;
+      }
+      const der = cas[i] ? dersOf(cas[i]) : "";
+      if (cas[i] && !der) {
+        problems.push(path + " not a PEM certificate");
+        break;
+      }
+      ders += der;
+    }
+    return ders;
+  }
+  if (f.kind === Kind.Text) {
+    if (typeof v === "string") return v;
+    problems.push(path + " must be text");
+    return "";
+  }
+  if (f.kind === Kind.Bool) {
+    if (v === true || v === false) return v;
+    problems.push(path + " must be true or false");
+    return f.dflt;
+  }
+  if (typeof v === "number" && v === Math.floor(v) && (f.of ? f.of.indexOf(v) >= 0 : v >= f.min! && v <= f.max!)) return v;
+  problems.push(path + " must be " + (f.of ? f.of.join(" or ") : f.min + ".." + f.max));
+  return f.dflt;
+}
+
+/**
+ * The values of group `g`'s fields in `stored` (an object), read in the schema's order over
+ * their defaults; what is wrong goes to `problems`. Text limits are checked once the group's
+ * fields are read (a text that is missing is not said to be when its group already had a
+ * problem), except in a group with a rule, which checks them itself (URLs are the rule's).
+ */
+function readGroup(g: Group, stored: any, prefix: string, problems: string[]): any {
+  const out: any = {};
+  const all: any = g.fields;
+  const names = Object.keys(all);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    const f = all[name];
+    const path = prefix + name;
+    if (!f.fields) {
+      out[name] = readField(f, path, stored[name], problems);
+      if (f.unlike && out[name] === out[f.unlike]) problems.push(prefix + f.unlike + " and " + path + " must differ");
+      continue;
+    }
+    const said = problems.length;
+    let v = f.flat ? stored : stored[name];
+    if (v === undefined) v = {};
+    else if (!isObject(v)) {
+      problems.push(path + " must be an object");
+      v = {};
+    }
+    const values = readGroup(f, v, f.flat ? prefix : path + ".", problems);
+    if (f.rule) {
+      const r = problems.length > said ? "" : f.rule(v);
+      if (typeof r === "string" && r) problems.push(r);
+      out[name] = typeof r === "string" ? null : r;
+      continue;
+    }
+    const fields = Object.keys(f.fields);
+    for (let k = 0; k < fields.length; k++) {
+      const field = f.fields[fields[k]];
+      const text = values[fields[k]];
+      const p = field.kind === Kind.Text ? limitProblem(field, path + "." + fields[k], text) : "";
+      if (p && (text || problems.length === said || !stored[name])) problems.push(p);
+    }
+    out[name] = values;
+  }
+  return out;
+}
+
+/** The config's values in `stored` (an object), over the defaults; problems go to `problems`. */
+function configOf(stored: any, problems: string[]): BoardConfig {
+  const config = readGroup(configSchema(), stored, "", problems);
+  config.problem = "";
+  config.report = [];
+  return config;
 }
 
 export interface ConfigCheck {
@@ -202,101 +433,27 @@ export interface ConfigCheck {
 
 /** A stored config checked field by field over the defaults. */
 export function checkConfig(stored: any): ConfigCheck {
-  const config = defaultConfig();
-  const problems: string[] = [];
+  let problems: string[] = [];
   const unknown: string[] = [];
-  const result = { config: config, problems: problems, unknown: unknown };
-  if (!stored || typeof stored !== "object" || Array.isArray(stored)) {
-    config.problem = stored === undefined ? "no config" : "config not a JSON object";
-    problems.push(config.problem);
-    return result;
-  }
-  unknownIn(stored, FIELDS, "", unknown);
-  /** The object at `name`, {} if absent; a problem if it is something else. */
-  const part = (name: string): any => {
-    const v = stored[name];
-    if (v === undefined) return {};
-    if (v && typeof v === "object" && !Array.isArray(v)) return v;
-    problems.push(name + " must be an object");
-    return {};
-  };
-  /** A whole number from `allowed` (a list) or in min..max, else the default and a problem. */
-  const whole = (o: any, path: string, name: string, dflt: number, min: number, max: number, allowed: number[] | null): number => {
-    const v = o[name];
-    if (v === undefined) return dflt;
-    if (typeof v === "number" && v === Math.floor(v) && (allowed ? allowed.indexOf(v) >= 0 : v >= min && v <= max)) return v;
-    problems.push(path + name + " must be " + (allowed ? allowed.join(" or ") : min + ".." + max));
-    return dflt;
-  };
-  /** Text, "" if absent; a problem if not text. */
-  const text = (o: any, path: string, name: string): string => {
-    const v = o[name];
-    if (v === undefined || typeof v === "string") return v || "";
-    problems.push(path + name + " must be text");
-    return "";
-  };
-
-  const said = problems.length;
-  const w = part("wifi");
-  config.wifi.ssid = text(w, "wifi.", "ssid");
-  config.wifi.password = text(w, "wifi.", "password");
-  // IEEE 802.11: an SSID is at most 32 bytes; a WPA2 passphrase 8..63 characters (or none: open)
-  if (!config.wifi.ssid) {
-    if (problems.length === said || !stored.wifi) problems.push("wifi.ssid missing");
-  }
-  else if (config.wifi.ssid.length > 32) problems.push("wifi.ssid longer than 32 bytes");
-  const pw = config.wifi.password.length;
-  if (pw && (pw < 8 || pw > 63)) problems.push("wifi.password must be 8..63 characters");
-
-  // the provider's fields: each must be text; then the provider as a whole
-  const before = problems.length;
-  const names = ["provider", "clientId", "base", "scope", "audience"];
-  for (let i = 0; i < names.length; i++) text(stored, "", names[i]);
-  const ends = part("endpoints");
-  text(ends, "endpoints.", "device");
-  text(ends, "endpoints.", "token");
-  text(ends, "endpoints.", "userinfo");
-  const provider = problems.length > before ? "" : readProvider(stored);
-  if (typeof provider !== "string") config.provider = provider;
-  else if (provider) problems.push(provider);
-
-  // one PEM text with one certificate or more, or a list of them
-  const caField = stored.ca;
-  const cas = Array.isArray(caField) ? caField : [caField === undefined ? "" : caField];
-  for (let i = 0; i < cas.length; i++) {
-    if (typeof cas[i] !== "string") {
-      problems.push("ca must be PEM text or a list of it");
-      break;
-    }
-    const der = cas[i] ? dersOf(cas[i]) : "";
-    if (cas[i] && !der) {
-      problems.push("ca not a PEM certificate");
-      break;
-    }
-    config.ca += der;
-  }
-
-  const d = part("display");
-  const shown = config.display;
-  shown.width = whole(d, "display.", "width", 128, 0, 0, [128]);
-  shown.height = whole(d, "display.", "height", 64, 0, 0, [64, 32]);
-  // SSD1306 datasheet §8.1.5: the slave address is 0x3C, or 0x3D with SA0 high
-  shown.address = whole(d, "display.", "address", 0x3c, 0, 0, [0x3c, 0x3d]);
-  // the ESP32's GPIOs are 0..39; 34..39 are inputs only, no use for I2C
-  shown.sda = whole(d, "display.", "sda", 21, 0, 33, null);
-  shown.scl = whole(d, "display.", "scl", 22, 0, 33, null);
-  if (shown.sda === shown.scl) problems.push("display.sda and display.scl must differ");
-
-  const b = part("button");
-  config.button.pin = whole(b, "button.", "pin", 0, 0, 39, null);
-  config.button.longPress = whole(b, "button.", "longPress", LONG_PRESS, 1000, 30000, null);
-
-  const t = stored.telnet;
-  if (t !== undefined && t !== true && t !== false) problems.push("telnet must be true or false");
-  config.telnet = t === true;
-
+  const config = configOf(isObject(stored) ? stored : {}, problems);
+  if (isObject(stored)) unknownIn(stored, configSchema(), "", unknown);
+  else problems = [stored === undefined ? "no config" : "config not a JSON object"];
   config.problem = problems.length ? problems[0] : "";
-  return result;
+  return { config: config, problems: problems, unknown: unknown };
+}
+
+/**
+ * What is wrong with `value` as the config's section `name` (e.g. "wifi") on its own, in the
+ * device's words, as checkConfig says it: for changing one section (WiFi set-up) without the rest.
+ */
+export function checkSection(name: string, value: any): string[] {
+  const problems: string[] = [];
+  const one: any = {};
+  one[name] = (configSchema().fields as any)[name];
+  const stored: any = {};
+  stored[name] = value;
+  readGroup({ fields: one }, stored, "", problems);
+  return problems;
 }
 
 /** The config in Storage, checked; its report names the unknown fields and every problem. */
