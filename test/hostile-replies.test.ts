@@ -13,7 +13,7 @@ import { createJsonReader } from "../firmware/json/reader.ts";
 import { retryAfterOf, type HttpReply } from "../firmware/net/http.ts";
 import { parseUrl } from "../firmware/net/url.ts";
 import { nextWait, reasonOf } from "../firmware/pairing/flow.ts";
-import { accountRequest, LIMITS, readPoll, readRefresh, readStart, startRequest, Verdict, type Provider } from "../firmware/pairing/profile.ts";
+import { accountRequest, LIMITS, Poll, readPoll, readRefresh, readStart, Refresh, Start, startRequest, type Provider } from "../firmware/pairing/profile.ts";
 import { checkConfig, readProvider } from "../firmware/store/config.ts";
 import { Board } from "../host-sim/board.ts";
 import { createRealm } from "../host-sim/realm.ts";
@@ -36,14 +36,14 @@ describe("3. no header or request line carries CR, LF or NUL", () => {
   it("an access token outside RFC 6750's b64token is refused, not kept (it would go into Authorization raw)", () => {
     for (const bad of ["t\r\nHost: evil.example", "t\nX: 1", "t\u0000", "a b", "t=x", "tok\u00e9"]) {
       const o = readPoll(AUTH0, reply(200, JSON.stringify({ access_token: bad, token_type: "Bearer" })));
-      expect([o.verdict, o.error], JSON.stringify(bad)).toEqual([Verdict.Failed, "bad token"]);
-      expect(readRefresh(reply(200, JSON.stringify({ access_token: bad }))).verdict).toBe(Verdict.Failed);
+      expect([o.verdict, o.error], JSON.stringify(bad)).toEqual([Poll.Refused, "bad token"]);
+      expect(readRefresh(reply(200, JSON.stringify({ access_token: bad }))).verdict).toBe(Refresh.Refused);
     }
-    expect(reasonOf({ verdict: Verdict.Failed, error: "bad token", wait: -1, grant: null, tokens: null, account: "" })).toBe("Server sent an unusable token");
+    expect(reasonOf({ verdict: Poll.Refused, error: "bad token", wait: -1, grant: null, tokens: null, account: "" })).toBe("Server sent an unusable token");
     const good = readPoll(AUTH0, reply(200, '{"access_token":"eyJ0-_.~+/abc==","refresh_token":"r e f!","expires_in":60}'));
     expect(good.tokens).toEqual({ access: "eyJ0-_.~+/abc==", refresh: "r e f!", expiresIn: 60 });
     // a refresh token is kept in flash and sent in a form: printable ASCII only (RFC 6749 A.17)
-    expect(readPoll(AUTH0, reply(200, '{"access_token":"a","refresh_token":"r\\r\\n"}')).verdict).toBe(Verdict.Failed);
+    expect(readPoll(AUTH0, reply(200, '{"access_token":"a","refresh_token":"r\\r\\n"}')).verdict).toBe(Poll.Refused);
   });
 
   it("a config value that would reach a header or the request line is refused by the config check", () => {
@@ -79,9 +79,9 @@ describe("6. nothing a server sends makes the device wait unboundedly or throw f
     expect(retryAfterOf("9".repeat(70))).toBe(999999999);
     expect(retryAfterOf("99999999999999999999")).toBe(999999999);
     expect(retryAfterOf("Wed, 21 Oct 2015 07:28:00 GMT")).toBe(-1);
-    const retry = { verdict: Verdict.Retry, error: "HTTP 503", wait: 999999999, grant: null, tokens: null, account: "" };
+    const retry = { verdict: Poll.Trouble, error: "HTTP 503", wait: 999999999, grant: null, tokens: null, account: "" };
     expect(nextWait({ interval: 5000, backoff: 0 }, retry)).toBe(LIMITS.maxWait * 1000);
-    const slow = { ...retry, verdict: Verdict.SlowDown, wait: 999999999 };
+    const slow = { ...retry, verdict: Poll.SlowDown, wait: 999999999 };
     const pace = { interval: 5000, backoff: 0 };
     expect(nextWait(pace, slow)).toBe(LIMITS.maxInterval * 1000);
     for (let k = 0; k < 100; k++) nextWait(pace, { ...slow, wait: -1 });
@@ -111,15 +111,15 @@ describe("8. links and codes from a server", () => {
     expect(start({ verification_uri_complete: "http://evil.example/a" }).grant!.link).toBe("");
     expect(start({ verification_uri_complete: "https://id.example/activate?user_code=ABCD" }).grant!.link).toBe("https://id.example/activate?user_code=ABCD");
     expect(start({ verification_uri_complete: "http://127.0.0.1:8080/a" }).grant!.link).toBe("http://127.0.0.1:8080/a");
-    expect([start({ verification_uri: "javascript:x" }).verdict, start({ verification_uri: "http://evil.example/" }).error]).toEqual([Verdict.Failed, "bad reply"]);
+    expect([start({ verification_uri: "javascript:x" }).verdict, start({ verification_uri: "http://evil.example/" }).error]).toEqual([Start.Refused, "bad reply"]);
   });
 
   it("a user code that the fonts cannot draw (CR, LF, BEL, UTF-8, too long) is a broken reply", () => {
     for (const code of ["AB\r\nCD", "AB\u0007", "J\u00c3\u00a9", " AB", "A".repeat(33)]) {
       const o = start({ user_code: code });
-      expect([o.verdict, o.error], JSON.stringify(code)).toEqual([Verdict.Failed, "bad reply"]);
+      expect([o.verdict, o.error], JSON.stringify(code)).toEqual([Start.Refused, "bad reply"]);
     }
-    expect(start({ user_code: "ABCD EFGH" }).verdict).toBe(Verdict.Approved);
+    expect(start({ user_code: "ABCD EFGH" }).verdict).toBe(Start.Code);
   });
 });
 

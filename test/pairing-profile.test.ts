@@ -14,7 +14,10 @@ import {
   readStart,
   refreshRequest,
   startRequest,
-  Verdict,
+  Account,
+  Poll,
+  Refresh,
+  Start,
   type Grant,
   type Outcome,
   type Provider,
@@ -107,26 +110,26 @@ describe("classifying replies", () => {
     expect(s.grant).toMatchObject({ userCode: "ABCDE", uri: "https://simkl.com/pin", link: "" });
   });
   it("start: errors fail, trouble retries", () => {
-    expect(readStart(KINDE, reply(401, '{"error":"invalid_client"}'))).toMatchObject({ verdict: Verdict.Failed, error: "invalid_client" });
-    expect(v(readStart(KINDE, reply(200, '{"user_code":"U"}')))).toBe(Verdict.Failed);
-    expect(readStart(KINDE, reply(503, "<html>"))).toMatchObject({ verdict: Verdict.Retry, error: "HTTP 503" });
-    expect(readStart(KINDE, reply(200, '{"device_code":"d","user_'))).toMatchObject({ verdict: Verdict.Retry, error: "bad reply" });
+    expect(readStart(KINDE, reply(401, '{"error":"invalid_client"}'))).toMatchObject({ verdict: Start.Refused, error: "invalid_client" });
+    expect(v(readStart(KINDE, reply(200, '{"user_code":"U"}')))).toBe(Start.Refused);
+    expect(readStart(KINDE, reply(503, "<html>"))).toMatchObject({ verdict: Start.Trouble, error: "HTTP 503" });
+    expect(readStart(KINDE, reply(200, '{"device_code":"d","user_'))).toMatchObject({ verdict: Start.Trouble, error: "bad reply" });
     // a captive portal's page: wait it out; a wrong endpoint's page or an empty 401: final
-    expect(readStart(KINDE, reply(200, "<html>"))).toMatchObject({ verdict: Verdict.Retry, error: "HTTP 200" });
-    expect(readStart(KINDE, reply(404, "<html>not found"))).toMatchObject({ verdict: Verdict.Failed, error: "HTTP 404" });
-    expect(readStart(KINDE, reply(401, ""))).toMatchObject({ verdict: Verdict.Failed, error: "HTTP 401" });
-    expect(readStart(KINDE, reply(429, "{}", 30))).toMatchObject({ verdict: Verdict.Retry, wait: 30 });
-    expect(readStart(KINDE, noReply("timeout"))).toMatchObject({ verdict: Verdict.Retry, error: "timeout" });
+    expect(readStart(KINDE, reply(200, "<html>"))).toMatchObject({ verdict: Start.Trouble, error: "HTTP 200" });
+    expect(readStart(KINDE, reply(404, "<html>not found"))).toMatchObject({ verdict: Start.Refused, error: "HTTP 404" });
+    expect(readStart(KINDE, reply(401, ""))).toMatchObject({ verdict: Start.Refused, error: "HTTP 401" });
+    expect(readStart(KINDE, reply(429, "{}", 30))).toMatchObject({ verdict: Start.Trouble, wait: 30 });
+    expect(readStart(KINDE, noReply("timeout"))).toMatchObject({ verdict: Start.Trouble, error: "timeout" });
   });
   it("RFC 8628 polls branch on the body's error whatever the status (§3.5)", () => {
     for (const status of [200, 400, 403, 429]) {
-      expect(v(readPoll(AUTH0, reply(status, '{"error":"authorization_pending"}'))), String(status)).toBe(Verdict.Pending);
-      expect(v(readPoll(AUTH0, reply(status, '{"error":"slow_down"}')))).toBe(Verdict.SlowDown);
+      expect(v(readPoll(AUTH0, reply(status, '{"error":"authorization_pending"}'))), String(status)).toBe(Poll.Pending);
+      expect(v(readPoll(AUTH0, reply(status, '{"error":"slow_down"}')))).toBe(Poll.SlowDown);
     }
     expect(readPoll(AUTH0, reply(400, '{"error":"slow_down","interval":12}')).wait).toBe(12);
-    expect(v(readPoll(AUTH0, reply(403, '{"error":"access_denied"}')))).toBe(Verdict.Denied);
-    expect(v(readPoll(AUTH0, reply(400, '{"error":"expired_token"}')))).toBe(Verdict.Expired);
-    expect(readPoll(AUTH0, reply(400, '{"error":"invalid_grant"}'))).toMatchObject({ verdict: Verdict.Failed, error: "invalid_grant" });
+    expect(v(readPoll(AUTH0, reply(403, '{"error":"access_denied"}')))).toBe(Poll.Denied);
+    expect(v(readPoll(AUTH0, reply(400, '{"error":"expired_token"}')))).toBe(Poll.Expired);
+    expect(readPoll(AUTH0, reply(400, '{"error":"invalid_grant"}'))).toMatchObject({ verdict: Poll.Refused, error: "invalid_grant" });
     expect(readPoll(AUTH0, reply(200, '{"access_token":"a","refresh_token":"r","expires_in":86400,"token_type":"Bearer"}')).tokens).toEqual({
       access: "a",
       refresh: "r",
@@ -134,50 +137,50 @@ describe("classifying replies", () => {
     });
   });
   it("RFC 8628 polls: no usable answer means try again later", () => {
-    expect(v(readPoll(AUTH0, reply(502, "")))).toBe(Verdict.Retry);
-    expect(v(readPoll(AUTH0, reply(200, '{"access_tok')))).toBe(Verdict.Retry);
-    expect(readPoll(AUTH0, reply(503, "{}", 7))).toMatchObject({ verdict: Verdict.Retry, wait: 7, error: "HTTP 503" });
-    expect(readPoll(AUTH0, reply(404, "{}"))).toMatchObject({ verdict: Verdict.Failed, error: "HTTP 404" });
-    expect(v(readPoll(AUTH0, noReply("dropped")))).toBe(Verdict.Retry);
+    expect(v(readPoll(AUTH0, reply(502, "")))).toBe(Poll.Trouble);
+    expect(v(readPoll(AUTH0, reply(200, '{"access_tok')))).toBe(Poll.Trouble);
+    expect(readPoll(AUTH0, reply(503, "{}", 7))).toMatchObject({ verdict: Poll.Trouble, wait: 7, error: "HTTP 503" });
+    expect(readPoll(AUTH0, reply(404, "{}"))).toMatchObject({ verdict: Poll.Refused, error: "HTTP 404" });
+    expect(v(readPoll(AUTH0, noReply("dropped")))).toBe(Poll.Trouble);
   });
   it("Simkl polls: KO pending, OK with a token, a reply with device_code means the code is gone", () => {
-    expect(v(readPoll(SIMKL, reply(200, '{"result":"KO","message":"Authorization pending"}')))).toBe(Verdict.Pending);
-    expect(v(readPoll(SIMKL, reply(200, '{"result":"KO","message":"Slow down"}')))).toBe(Verdict.SlowDown);
+    expect(v(readPoll(SIMKL, reply(200, '{"result":"KO","message":"Authorization pending"}')))).toBe(Poll.Pending);
+    expect(v(readPoll(SIMKL, reply(200, '{"result":"KO","message":"Slow down"}')))).toBe(Poll.SlowDown);
     expect(readPoll(SIMKL, reply(200, '{"result":"OK","access_token":"t"}')).tokens).toEqual({ access: "t", refresh: "", expiresIn: 0 });
-    expect(v(readPoll(SIMKL, reply(200, '{"result":"OK","device_code":"x","user_code":"NEW12"}')))).toBe(Verdict.Gone);
+    expect(v(readPoll(SIMKL, reply(200, '{"result":"OK","device_code":"x","user_code":"NEW12"}')))).toBe(Poll.Gone);
   });
   it("refresh: new tokens, a refusal, or later", () => {
     expect(readRefresh(reply(200, '{"access_token":"a2","expires_in":60}')).tokens).toEqual({ access: "a2", refresh: "", expiresIn: 60 });
-    expect(readRefresh(reply(403, '{"error":"invalid_grant"}'))).toMatchObject({ verdict: Verdict.Failed, error: "invalid_grant" });
-    expect(v(readRefresh(noReply("timeout")))).toBe(Verdict.Retry);
+    expect(readRefresh(reply(403, '{"error":"invalid_grant"}'))).toMatchObject({ verdict: Refresh.Refused, error: "invalid_grant" });
+    expect(v(readRefresh(noReply("timeout")))).toBe(Refresh.Trouble);
   });
   it("account: the name (Simkl nests it), 401, or later", () => {
     expect(readAccount(reply(200, '{"user":{"name":"Alice"},"account":{"id":1}}')).account).toBe("Alice");
     expect(readAccount(reply(200, '{"sub":"auth0|1","name":"Bob","email":"b@x"}')).account).toBe("Bob");
     expect(readAccount(reply(200, '{"sub":"auth0|1","email":"b@x"}')).account).toBe("b@x");
-    expect(v(readAccount(reply(401, '{"error":"invalid_token"}')))).toBe(Verdict.Denied);
-    expect(v(readAccount(reply(403, "{}")))).toBe(Verdict.Retry);
-    expect(v(readAccount(reply(500, "")))).toBe(Verdict.Retry);
+    expect(v(readAccount(reply(401, '{"error":"invalid_token"}')))).toBe(Account.Unauthorized);
+    expect(v(readAccount(reply(403, "{}")))).toBe(Account.Trouble);
+    expect(v(readAccount(reply(500, "")))).toBe(Account.Trouble);
   });
 });
 
 describe("the poll pace (RFC 8628 §3.5)", () => {
-  const o = (verdict: Verdict, wait = -1): Outcome => ({ verdict, error: "", wait, grant: null, tokens: null, account: "" });
+  const o = (verdict: Poll, wait = -1): Outcome => ({ verdict, error: "", wait, grant: null, tokens: null, account: "" });
   it("waits the interval; slow_down adds 5 s for good, or takes the server's larger interval", () => {
     const p: Pace = { interval: 5000, backoff: 0 };
-    expect(nextWait(p, o(Verdict.Pending))).toBe(5000);
-    expect(nextWait(p, o(Verdict.SlowDown))).toBe(10000);
-    expect(nextWait(p, o(Verdict.Pending))).toBe(10000);
-    expect(nextWait(p, o(Verdict.SlowDown, 30))).toBe(30000);
-    expect(nextWait(p, o(Verdict.SlowDown, 2))).toBe(35000);
+    expect(nextWait(p, o(Poll.Pending))).toBe(5000);
+    expect(nextWait(p, o(Poll.SlowDown))).toBe(10000);
+    expect(nextWait(p, o(Poll.Pending))).toBe(10000);
+    expect(nextWait(p, o(Poll.SlowDown, 30))).toBe(30000);
+    expect(nextWait(p, o(Poll.SlowDown, 2))).toBe(35000);
   });
   it("doubles after failures up to a cap, honours Retry-After, and is back to the interval after an answer", () => {
     const p: Pace = { interval: 5000, backoff: 0 };
-    const waits = [1, 2, 3, 4, 5, 6].map(() => nextWait(p, o(Verdict.Retry)));
+    const waits = [1, 2, 3, 4, 5, 6].map(() => nextWait(p, o(Poll.Trouble)));
     expect(waits).toEqual([10000, 20000, 40000, BACKOFF_CAP, BACKOFF_CAP, BACKOFF_CAP]);
-    expect(nextWait(p, o(Verdict.Pending))).toBe(5000);
-    expect(nextWait(p, o(Verdict.Retry, 90))).toBe(90000);
-    expect(nextWait({ interval: 120000, backoff: 0 }, o(Verdict.Retry))).toBe(120000);
+    expect(nextWait(p, o(Poll.Pending))).toBe(5000);
+    expect(nextWait(p, o(Poll.Trouble, 90))).toBe(90000);
+    expect(nextWait({ interval: 120000, backoff: 0 }, o(Poll.Trouble))).toBe(120000);
   });
 });
 
@@ -196,18 +199,18 @@ describe("config: the CA certificate", () => {
 
 describe("unknown errors", () => {
   it("are waited out when the server is overloaded or says so, final otherwise", () => {
-    expect(readPoll(AUTH0, reply(429, '{"error":"too_many_requests"}', 30))).toMatchObject({ verdict: Verdict.Retry, wait: 30, error: "too_many_requests" });
-    expect(readPoll(AUTH0, reply(503, '{"error":"whatever"}'))).toMatchObject({ verdict: Verdict.Retry });
-    expect(readPoll(AUTH0, reply(400, '{"error":"temporarily_unavailable"}'))).toMatchObject({ verdict: Verdict.Retry });
-    expect(readStart(KINDE, reply(500, '{"error":"server_error"}'))).toMatchObject({ verdict: Verdict.Retry });
-    expect(readRefresh(reply(503, '{"error":"server_error"}'))).toMatchObject({ verdict: Verdict.Retry });
-    expect(readPoll(AUTH0, reply(400, '{"error":"invalid_client"}'))).toMatchObject({ verdict: Verdict.Failed, error: "invalid_client" });
+    expect(readPoll(AUTH0, reply(429, '{"error":"too_many_requests"}', 30))).toMatchObject({ verdict: Poll.Trouble, wait: 30, error: "too_many_requests" });
+    expect(readPoll(AUTH0, reply(503, '{"error":"whatever"}'))).toMatchObject({ verdict: Poll.Trouble });
+    expect(readPoll(AUTH0, reply(400, '{"error":"temporarily_unavailable"}'))).toMatchObject({ verdict: Poll.Trouble });
+    expect(readStart(KINDE, reply(500, '{"error":"server_error"}'))).toMatchObject({ verdict: Start.Trouble });
+    expect(readRefresh(reply(503, '{"error":"server_error"}'))).toMatchObject({ verdict: Refresh.Trouble });
+    expect(readPoll(AUTH0, reply(400, '{"error":"invalid_client"}'))).toMatchObject({ verdict: Poll.Refused, error: "invalid_client" });
   });
   it("are redacted to the status when the error is not an RFC 6749 code: a body may echo a secret", () => {
     const echo = '{"error":"bad refresh_token r-SECRET-123 for device dc-SECRET"}';
-    expect(readRefresh(reply(400, echo))).toMatchObject({ verdict: Verdict.Failed, error: "HTTP 400" });
-    expect(readPoll(AUTH0, reply(400, echo))).toMatchObject({ verdict: Verdict.Failed, error: "HTTP 400" });
-    expect(readPoll(AUTH0, reply(503, echo))).toMatchObject({ verdict: Verdict.Retry, error: "HTTP 503" });
+    expect(readRefresh(reply(400, echo))).toMatchObject({ verdict: Refresh.Refused, error: "HTTP 400" });
+    expect(readPoll(AUTH0, reply(400, echo))).toMatchObject({ verdict: Poll.Refused, error: "HTTP 400" });
+    expect(readPoll(AUTH0, reply(503, echo))).toMatchObject({ verdict: Poll.Trouble, error: "HTTP 503" });
     expect(readStart(KINDE, reply(400, '{"error":"' + "x".repeat(41) + '"}'))).toMatchObject({ error: "HTTP 400" });
   });
 });

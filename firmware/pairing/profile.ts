@@ -43,25 +43,59 @@ export interface Tokens {
   expiresIn: number;
 }
 
-/** What a reply means for the flow. */
-export const enum Verdict {
+// What a reply said, each step in its own words. Every step's verdicts begin with the same
+// two, so that the readers shared below (unknown, refused) give them whatever the step:
+// Trouble (0), no usable answer (network, 5xx, 429, a broken body): try again later, backing
+// off; Refused (1), an answer that ends the step (a config or protocol error the user must see).
+
+/** A device authorization reply (RFC 8628 §3.2; Simkl's PIN request). */
+export const enum Start {
+  Trouble,
+  Refused,
+  /** a code to show: `grant` */
+  Code,
+}
+
+/** A poll's reply (RFC 8628 §3.5; Simkl's PIN status). */
+export const enum Poll {
+  Trouble,
+  Refused,
   /** keep polling at the interval */
   Pending,
   /** RFC 8628 §3.5: poll 5 s slower from now on */
   SlowDown,
+  /** the person approved the code: `tokens` */
   Approved,
+  /** the person declined */
   Denied,
+  /** the code's time is up */
   Expired,
   /** Simkl: the code is unknown to the server (it answered with a new one): start over */
   Gone,
-  /** no usable answer (network, 5xx, 429, a broken body): try again later, backing off */
-  Retry,
-  /** an answer that ends the flow: a config or protocol error the user must see */
-  Failed,
 }
 
-export interface Outcome {
-  verdict: Verdict;
+/** A refresh's reply (RFC 6749 §6). */
+export const enum Refresh {
+  Trouble,
+  /** the refresh token is no good (invalid_grant, or any other refusal): pair again */
+  Refused,
+  /** new tokens: `tokens` */
+  Renewed,
+}
+
+/** The account API's reply. */
+export const enum Account {
+  /** the API is down or slow: the token is not in doubt */
+  Trouble,
+  /** the token is good: the account's name is `account` */
+  Named = 2,
+  /** 401: the access token is no longer good */
+  Unauthorized,
+}
+
+export interface Outcome<V = number> {
+  /** Start, Poll, Refresh or Account: the step's own verdict */
+  verdict: V;
   /** why (Retry, Failed): an OAuth error code, "HTTP 503", "timeout", "bad reply" */
   error: string;
   /** seconds the server asked to wait (Retry-After, or slow_down's new interval), else -1 */
@@ -88,7 +122,7 @@ const TOKEN_MEMBERS = ["result", "message", "device_code", "access_token", "refr
 /** Simkl nests the name in "user"; OpenID Connect userinfo has it at the top (OIDC Core §5.1). */
 const ACCOUNT_MEMBERS = ["user.name", "name", "preferred_username", "nickname", "email", "sub", "error"];
 
-function outcome(verdict: Verdict, error: string): Outcome {
+function outcome<V>(verdict: V, error: string): Outcome<V> {
   return { verdict: verdict, error: error, wait: -1, grant: null, tokens: null, account: "" };
 }
 
@@ -135,15 +169,15 @@ export const ACCOUNT_MAX = 64;
  * 3xx or 4xx whose body is not JSON at all (a wrong endpoint's 404 page, an empty 401), or
  * JSON that says nothing known.
  */
-function unknown(reply: HttpReply): Outcome {
+function unknown(reply: HttpReply): Outcome<any> {
   const s = reply.status;
   const b = reply.body;
   const broken = !!b && !b.ok;
   const notJson = !b || (!b.ok && b.at === 0);
   const o =
     s === 0 || s >= 500 || s === 429 || s === 408 || (broken && (!notJson || s < 300))
-      ? outcome(Verdict.Retry, s === 0 ? reply.error : broken && !notJson ? "bad reply" : "HTTP " + s)
-      : outcome(Verdict.Failed, "HTTP " + s);
+      ? outcome(Start.Trouble, s === 0 ? reply.error : broken && !notJson ? "bad reply" : "HTTP " + s)
+      : outcome(Start.Refused, "HTTP " + s);
   o.wait = reply.retryAfter;
   return o;
 }
@@ -165,8 +199,8 @@ export function startRequest(provider: Provider): HttpRequest {
   return { method: "POST", url: provider.device, form: form, wanted: START_MEMBERS };
 }
 
-/** A device authorization reply: Approved with the grant, or why not. */
-export function readStart(provider: Provider, reply: HttpReply): Outcome {
+/** A device authorization reply: Code with the grant, or why not. */
+export function readStart(provider: Provider, reply: HttpReply): Outcome<Start> {
   const m = members(reply);
   if (!m) return unknown(reply);
   const error = str(m.error);
@@ -185,12 +219,12 @@ export function readStart(provider: Provider, reply: HttpReply): Outcome {
   };
   if (reply.status === 200 && !error && grant.deviceCode && grant.userCode && uri && (provider.kind !== "simkl" || m.result === "OK")) {
     // what the user reads and types must be drawable, and the page to type it on https
-    if (!isUserCode(grant.userCode) || !usableUrl(uri)) return outcome(Verdict.Failed, "bad reply");
-    const o = outcome(Verdict.Approved, "");
+    if (!isUserCode(grant.userCode) || !usableUrl(uri)) return outcome(Start.Refused, "bad reply");
+    const o = outcome(Start.Code, "");
     o.grant = grant;
     return o;
   }
-  if (!error && reply.status >= 200 && reply.status < 300) return outcome(Verdict.Failed, "bad reply");
+  if (!error && reply.status >= 200 && reply.status < 300) return outcome(Start.Refused, "bad reply");
   return refused(reply, error);
 }
 
@@ -206,37 +240,40 @@ export function pollRequest(provider: Provider, grant: Grant): HttpRequest {
   };
 }
 
-/** Approved with the tokens of a token reply; Failed when they cannot be used safely. */
-function approved(m: { [name: string]: unknown }): Outcome {
+/**
+ * The tokens of a token reply, with `yes` (Poll.Approved, Refresh.Renewed); Refused when they
+ * cannot be used safely.
+ */
+function tokensOf<V>(m: { [name: string]: unknown }, yes: V): Outcome<V> {
   const access = str(m.access_token);
   const refresh = str(m.refresh_token);
   // RFC 6749 Appendix A.17: refresh-token = 1*VSCHAR (it goes in a form, but is kept in flash)
-  if (!isBearerToken(access) || !/^[ -~]*$/.test(refresh)) return outcome(Verdict.Failed, "bad token");
-  const o = outcome(Verdict.Approved, "");
+  if (!isBearerToken(access) || !/^[ -~]*$/.test(refresh)) return outcome<any>(Start.Refused, "bad token");
+  const o = outcome(yes, "");
   o.tokens = { access: access, refresh: refresh, expiresIn: seconds(m.expires_in, 0, 1, LIMITS.maxTokenLife) };
   return o;
 }
 
 /** A poll reply (RFC 8628 §3.5, or Simkl's PIN status). */
-export function readPoll(provider: Provider, reply: HttpReply): Outcome {
+export function readPoll(provider: Provider, reply: HttpReply): Outcome<Poll> {
   const m = members(reply);
   if (!m) return unknown(reply);
   const error = str(m.error);
   if (provider.kind === "simkl") {
     // an unknown or expired code falls through to creating a new one: the code is gone
-    if (m.device_code !== undefined) return outcome(Verdict.Gone, "");
-    if (m.result === "OK" && str(m.access_token)) return approved(m);
-    if (m.result === "KO") return outcome(/slow/i.test(str(m.message)) ? Verdict.SlowDown : Verdict.Pending, "");
+    if (m.device_code !== undefined) return outcome(Poll.Gone, "");
+    if (m.result === "OK" && str(m.access_token)) return tokensOf(m, Poll.Approved);
+    if (m.result === "KO") return outcome(/slow/i.test(str(m.message)) ? Poll.SlowDown : Poll.Pending, "");
   } else {
-    if (error === "authorization_pending") return outcome(Verdict.Pending, "");
+    if (error === "authorization_pending") return outcome(Poll.Pending, "");
     if (error === "slow_down") {
-      const o = outcome(Verdict.SlowDown, "");
+      const o = outcome(Poll.SlowDown, "");
       o.wait = seconds(m.interval, -1, LIMITS.minInterval, LIMITS.maxInterval);
       return o;
     }
-    if (error === "access_denied") return outcome(Verdict.Denied, "");
-    if (error === "expired_token") return outcome(Verdict.Expired, "");
-    if (!error && str(m.access_token)) return approved(m);
+    if (error === "access_denied") return outcome(Poll.Denied, "");
+    if (error === "expired_token") return outcome(Poll.Expired, "");
+    if (!error && str(m.access_token)) return tokensOf(m, Poll.Approved);
   }
   return refused(reply, error);
 }
@@ -245,18 +282,18 @@ export function readPoll(provider: Provider, reply: HttpReply): Outcome {
  * An error the profile does not know: from an overloaded server or a gateway (5xx, 429, or
  * RFC 6749's server_error / temporarily_unavailable) it is trouble to wait out, else final.
  */
-function refused(reply: HttpReply, error: string): Outcome {
+function refused(reply: HttpReply, error: string): Outcome<any> {
   if (!error) return unknown(reply);
   const s = reply.status;
   // RFC 6749 §5.2 codes are words in [a-z_]; anything else in `error` is the server's own
   // text, which may echo what was sent (a token, a device code): only the status is kept
   if (!/^[a-z_]+$/.test(error) || error.length > 40) error = "HTTP " + s;
   if (s >= 500 || s === 429 || error === "server_error" || error === "temporarily_unavailable") {
-    const o = outcome(Verdict.Retry, error);
+    const o = outcome(Start.Trouble, error);
     o.wait = reply.retryAfter;
     return o;
   }
-  return outcome(Verdict.Failed, error);
+  return outcome(Start.Refused, error);
 }
 
 /** RFC 6749 §6. Simkl issues no refresh tokens. */
@@ -269,12 +306,12 @@ export function refreshRequest(provider: Provider, refresh: string): HttpRequest
   };
 }
 
-/** Approved with new tokens; Failed (the refresh token is no good: pair again); or Retry. */
-export function readRefresh(reply: HttpReply): Outcome {
+/** Renewed with new tokens; Refused (the refresh token is no good: pair again); or Trouble. */
+export function readRefresh(reply: HttpReply): Outcome<Refresh> {
   const m = members(reply);
   if (!m) return unknown(reply);
   const error = str(m.error);
-  if (!error && reply.status === 200 && str(m.access_token)) return approved(m);
+  if (!error && reply.status === 200 && str(m.access_token)) return tokensOf(m, Refresh.Renewed);
   return refused(reply, error);
 }
 
@@ -286,12 +323,12 @@ export function accountRequest(provider: Provider, access: string): HttpRequest 
   return { method: "POST", url: provider.account + query(provider), headers: headers, form: {}, wanted: ACCOUNT_MEMBERS };
 }
 
-/** Approved with the account's name; Denied on 401 (the token is no longer good); else Retry. */
-export function readAccount(reply: HttpReply): Outcome {
-  if (reply.status === 401) return outcome(Verdict.Denied, "HTTP 401");
+/** Named with the account's name; Unauthorized on 401 (the token is no longer good); else Trouble. */
+export function readAccount(reply: HttpReply): Outcome<Account> {
+  if (reply.status === 401) return outcome(Account.Unauthorized, "HTTP 401");
   const m = members(reply);
   if (reply.status === 200 && m) {
-    const o = outcome(Verdict.Approved, "");
+    const o = outcome(Account.Named, "");
     const names = ACCOUNT_MEMBERS;
     for (let k = 0; k < names.length - 1 && !o.account; k++) o.account = typeof m[names[k]] === "number" ? String(m[names[k]]) : str(m[names[k]]);
     o.account = o.account.substr(0, ACCOUNT_MAX);
@@ -299,6 +336,6 @@ export function readAccount(reply: HttpReply): Outcome {
   }
   // the account's API is down or slow: the token is not in doubt, ask again later
   const o = unknown(reply);
-  o.verdict = Verdict.Retry;
+  o.verdict = Account.Trouble;
   return o;
 }
