@@ -83,7 +83,7 @@ export async function pairingBench(): Promise<void> {
   console.log(`dist/firmware.js          ${Buffer.byteLength(out.code)} bytes, ${gzipSync(out.code, { level: 9 }).length} gzipped`);
   const parts: Record<string, number> = {};
   for (const [file, bytes] of Object.entries(out.bytesByFile as Record<string, number>)) {
-    const part = /firmware\/(net|pairing|store|json|display|app|main)/.exec(file);
+    const part = /firmware\/(net|pairing|store|json|display|app|life|main)/.exec(file);
     const name = part ? part[1] : "other";
     parts[name] = (parts[name] || 0) + bytes;
   }

@@ -28,11 +28,13 @@
 // attempt with a JOIN_TIMEOUT), store (the token to flash, compacting Storage first under
 // the compacting screen when it would compact inside the write), forget (erase it).
 //
+//  (power-up)                                  → Splash (boot()): after SPLASH, splash over
 //  Splash       splash over, config wrong      → Setup (nothing more happens)
-//  Splash       splash over, Storage crowded   → Compacting: compact → NoWifi: join
-//  Splash       splash over                    → NoWifi: join
-//  NoWifi       WiFi failed                    (stays; its screen says when): after the WiFi wait (5 s doubling to 60 s) join
-//  any          a short press while a failed WiFi waits → (stays): join now
+//  Splash       splash over, Storage crowded   → Compacting: compact → NoWifi: listen (button, WiFi drops); join
+//  Splash       splash over                    → NoWifi: listen (button, WiFi drops); join
+//  any, no WiFi WiFi failed (error, JOIN_TIMEOUT) → (stays; NoWifi's screen counts down): after the WiFi wait
+//                                                (5 s doubling to 60 s) join; the wait is 5 s again once WiFi is up
+//  any          a short press while a failed WiFi waits → (stays): join now (the rows for a press below do not apply)
 //  any          WiFi lost (only when it was up): the rows below, then join
 //  Code         WiFi lost, code still good     → CodeNoWifi: drop (the deadline runs on)
 //  Denied, Expired, Failed, TlsFailed  WiFi lost → (stay): drop
