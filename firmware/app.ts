@@ -72,7 +72,6 @@ export function startApp(panel: Panel, version: string, config: BoardConfig): vo
         saveToken: (r) => saveToken(storage, r),
         forgetToken: () => forgetToken(storage),
         storage: storage,
-        radio: require("Wifi"),
       };
     },
     (l: Life): void => {

@@ -185,8 +185,8 @@ export interface LifeHost {
   send?: (r: HttpRequest, options: HttpOptions, done: (reply: HttpReply) => void) => void;
   /** require("Storage"): compacted when the firmware chooses (store/room.ts); none: never */
   storage: StorageModule | null;
-  /** require("Wifi") */
-  radio: WifiModule;
+  /** The WiFi; none: require("Wifi"), once the config is known to be good (a bad one joins nothing) */
+  radio?: WifiModule;
 }
 
 export interface Life {
@@ -229,6 +229,7 @@ export function createLife(host: LifeHost): Life {
   // ---- the state's data ----
   /** WiFi is up */
   let online = false;
+  let radio = host.radio as WifiModule;
   /** the next WiFi attempt's timer, while a failed one waits (its screen counts down to wifiAt) */
   let wifiRetry: Timer;
   let wifiAt = 0;
@@ -426,10 +427,10 @@ export function createLife(host: LifeHost): Life {
     let give: Timer = setTimeout(() => {
       give = undefined;
       // the station may still be trying: stop it before the next attempt
-      if (mine === attempt) host.radio.disconnect();
+      if (mine === attempt) radio.disconnect();
       joined(mine, "timeout");
     }, JOIN_TIMEOUT);
-    host.radio.connect(host.wifi.ssid, { password: host.wifi.password }, (err) => {
+    radio.connect(host.wifi.ssid, { password: host.wifi.password }, (err) => {
       if (give !== undefined) clearTimeout(give);
       give = undefined;
       joined(mine, err);
@@ -459,7 +460,8 @@ export function createLife(host: LifeHost): Life {
       (host.storage as StorageModule).compact();
     }
     state = St.NoWifi;
-    host.radio.on("disconnected", wifiLost);
+    radio = host.radio || require("Wifi");
+    radio.on("disconnected", wifiLost);
     const pin = host.button.pin;
     // a button between the pin and ground reads high when up: the ESP32's own pull-up holds it
     // there (GPIO 0 has one on the board too)
