@@ -186,7 +186,7 @@ export interface LifeHost {
   /** require("Storage"): compacted when the firmware chooses (store/room.ts); none: never */
   storage: StorageModule | null;
   /** The WiFi; none: require("Wifi"), once the config is known to be good (a bad one joins nothing) */
-  radio?: WifiModule;
+  radio?: Radio;
 }
 
 export interface Life {
@@ -205,6 +205,8 @@ export interface Life {
 }
 
 type Timer = ReturnType<typeof setTimeout> | undefined;
+/** What the life uses of require("Wifi"). */
+type Radio = Pick<WifiModule, "connect" | "disconnect" | "on">;
 
 /**
  * Power-up, in St.Splash: its screen now; at the splash's end (SPLASH ms) the life, made then
@@ -229,7 +231,7 @@ export function createLife(host: LifeHost): Life {
   // ---- the state's data ----
   /** WiFi is up */
   let online = false;
-  let radio = host.radio as WifiModule;
+  let radio = host.radio as Radio;
   /** the next WiFi attempt's timer, while a failed one waits (its screen counts down to wifiAt) */
   let wifiRetry: Timer;
   let wifiAt = 0;
