@@ -28,6 +28,8 @@ export interface QrCode {
 
 /** §7.4.4 Table 5: the 45 characters of alphanumeric mode, at their values. */
 const ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+/** Maximal runs of characters in ALPHANUMERIC, and of characters not in it. */
+const ALPHANUMERIC_RUNS = /[0-9A-Z $%*+.\/:-]+|[^0-9A-Z $%*+.\/:-]+/g;
 
 /** A run of the text in one mode: alphanumeric (§7.4.4) or byte (§7.4.5). */
 export interface QrSegment {
@@ -105,14 +107,15 @@ export function qrChoice(length: number, maxVersion: number): { version: number;
  * (cost[m]: the fewest bits so far ending in a segment of mode m).
  */
 export function qrSegments(text: string, alphanumeric: boolean): QrSegment[] {
-  // Maximal runs: [start, end, alphanumeric?]
+  // Maximal runs: [start, end, alphanumeric?], found by the regular expression (a native
+  // search: on the interpreter a fifth of a loop over the characters). Espruino's match can end
+  // with an empty string: skipped.
   const runs: number[][] = [];
-  for (let i = 0; i < text.length; ) {
-    const a = alphanumeric && ALPHANUMERIC.indexOf(text[i]) >= 0;
-    let j = i + 1;
-    while (j < text.length && (alphanumeric && ALPHANUMERIC.indexOf(text[j]) >= 0) === a) j++;
-    runs.push([i, j, a ? 1 : 0]);
-    i = j;
+  const parts = alphanumeric ? text.match(ALPHANUMERIC_RUNS) || [] : text ? [text] : [];
+  for (let r = 0, at = 0; r < parts.length; r++) {
+    const length = parts[r].length;
+    if (length) runs.push([at, at + length, alphanumeric && ALPHANUMERIC.indexOf(parts[r][0]) >= 0 ? 1 : 0]);
+    at += length;
   }
   if (!runs.length) return [{ alphanumeric: false, start: 0, end: 0 }];
   // inByte/inAlnum: the fewest bits for the runs so far, the last one in a byte segment / in
@@ -215,7 +218,7 @@ export function qrJob(plan: QrPlan): QrJob {
   let rs: ReedSolomon | null = null;
   let stream: Uint8Array;
   let m: Matrix;
-  let lines: Lines;
+  let patterns: Int32Array;
   let at = 0;
   let best = 0;
   let bestPoints = -1;
@@ -233,7 +236,7 @@ export function qrJob(plan: QrPlan): QrJob {
         stream = (rs as ReedSolomon).stream;
         rs = null;
         m = functionPatterns(version);
-        lines = linesOf(m.n);
+        patterns = maskRows(m.n);
       } else if (k <= 2 * blocks + 4) {
         // §7.7.3 five column pairs at a time (a symbol has 10, 12 or 14)
         const part = k - 2 * blocks - 2;
@@ -242,7 +245,7 @@ export function qrJob(plan: QrPlan): QrJob {
         const mask = k - 2 * blocks - 5;
         if (mask < 8 && plan.mask < 0) {
           // §7.8.3: the mask with the fewest penalty points, the lowest on a tie.
-          applyMask(m, lines, mask);
+          applyMask(m, patterns, mask);
           formatInformation(m, level, mask);
           const points = penalty(m);
           if (bestPoints < 0 || points < bestPoints) {
@@ -252,7 +255,7 @@ export function qrJob(plan: QrPlan): QrJob {
           return false;
         }
         if (plan.mask >= 0) best = plan.mask;
-        applyMask(m, lines, best);
+        applyMask(m, patterns, best);
         formatInformation(m, level, best);
         job.qr = { version: version, level: level, size: m.n, bits: packRows(m), mask: best };
         return true;
@@ -328,12 +331,7 @@ function reedSolomon(codewords: Uint8Array, version: number, level: number): Ree
   const ecLen = EC_PER_BLOCK[(version - 1) * 4 + level];
   const exp = new Uint8Array(256);
   const log = new Uint8Array(256);
-  for (let i = 0, x = 1; i < 255; i++) {
-    exp[i] = x;
-    log[x] = i;
-    x <<= 1;
-    if (x > 255) x ^= 0x11d;
-  }
+  for (let i = 0, x = 1; i < 255; i++, x = x & 0x80 ? (x << 1) ^ 0x11d : x << 1) log[(exp[i] = x)] = i;
   // Generator polynomial Π (x − α^i), i = 0 … ecLen − 1 (Annex A); gen[k] is the coefficient of
   // x^k. Kept as logarithms for the division: none of its coefficients is zero.
   const gen = new Uint8Array(ecLen + 1);
@@ -377,7 +375,8 @@ function errorCorrection(rs: ReedSolomon, b: number, half: number): void {
     rs.stream[i * blocks + b] = d;
     const f = d ^ rem[0];
     const lf = log[f];
-    for (let k = 0; k < ecLen; k++) rem[k] = rem[k + 1] ^ (f && exp[(genLog[k] + lf) % 255]);
+    if (f) for (let k = 0; k < ecLen; k++) rem[k] = rem[k + 1] ^ exp[(genLog[k] + lf) % 255];
+    else rem.set(rem.subarray(1));
   }
   if (half) for (let i = 0; i < ecLen; i++) rs.stream[dataLen + i * blocks + b] = rem[i];
 }
@@ -475,62 +474,38 @@ function every(n: number, period: number, residues: number): number {
   return t;
 }
 
-/** The rows that the masks of Table 10 are made of, for a symbol of n modules a side. */
-interface Lines {
-  full: number;
-  even: number;
-  three0: number;
-  three1: number;
-  three2: number;
-  /** ⌊j / 3⌋ even */
-  sixLow: number;
-}
-
-function linesOf(n: number): Lines {
-  return {
-    full: (1 << n) - 1,
-    even: every(n, 2, 1),
-    three0: every(n, 3, 1),
-    three1: every(n, 3, 2),
-    three2: every(n, 3, 4),
-    sixLow: every(n, 6, 7),
-  };
+/**
+ * §7.8.2 Table 10: the rows that the masks are made of, for a symbol of n modules a side
+ * (periods 2, 3 and 6 along the row); MASK_ROWS names them by letter (A = the first).
+ */
+function maskRows(n: number): Int32Array {
+  const full = (1 << n) - 1;
+  const even = every(n, 2, 1);
+  const three0 = every(n, 3, 1);
+  const three1 = every(n, 3, 2);
+  const three2 = every(n, 3, 4);
+  const sixLow = every(n, 6, 7);
+  return new Int32Array([0, full, even, full ^ even, three0, three1, three2, full ^ three1, full ^ three2, even & three0, even ^ three2, full ^ even ^ three2, sixLow, full ^ sixLow]);
 }
 
 /**
- * §7.8.2 Table 10, i the row and j the column: the modules of row i that mask `mask` inverts
- * (a row of n modules, as `every` makes them).
+ * Table 10, i the row and j the column: for mask 0 … 7 (12 letters each), the row of maskRows
+ * that it inverts in row i, at i mod 12 (every mask repeats every 12 rows). Worked out from the
+ * table's conditions: 0 (i + j) mod 2 = 0, 1 i mod 2 = 0, 2 j mod 3 = 0, 3 (i + j) mod 3 = 0,
+ * 4 (⌊i / 2⌋ + ⌊j / 3⌋) mod 2 = 0, 5 ij mod 2 + ij mod 3 = 0, 6 (ij mod 2 + ij mod 3) mod 2 = 0,
+ * 7 ((i + j) mod 2 + ij mod 3) mod 2 = 0 (a lookup a row: the interpreter pays for every
+ * statement, and the formulas are many).
  */
-function maskPattern(lines: Lines, mask: number, i: number): number {
-  const full = lines.full;
-  const even = lines.even;
-  const odd = full ^ even;
-  const three0 = lines.three0;
-  const three1 = lines.three1;
-  const three2 = lines.three2;
-  const i2 = i % 2;
-  const i3 = i % 3;
-  if (mask == 0) return i2 ? odd : even; // (i + j) mod 2 = 0
-  if (mask == 1) return i2 ? 0 : full; // i mod 2 = 0
-  if (mask == 2) return three0; // j mod 3 = 0
-  if (mask == 3) return i3 == 0 ? three0 : i3 == 1 ? three2 : three1; // (i + j) mod 3 = 0
-  if (mask == 4) return (i >> 1) & 1 ? full ^ lines.sixLow : lines.sixLow; // (⌊i / 2⌋ + ⌊j / 3⌋) mod 2 = 0
-  const product2 = i2 ? even : full; // ij mod 2 = 0
-  const product1 = i3 == 1 ? three1 : i3 == 2 ? three2 : 0; // ij mod 3 = 1
-  // ij mod 2 + ij mod 3 = 0
-  if (mask == 5) return product2 & (i3 ? three0 : full);
-  // (ij mod 2 + ij mod 3) mod 2 = 0 and ((i + j) mod 2 + ij mod 3) mod 2 = 0: the first term
-  // 0 and ij mod 3 ≠ 1, or the first term 1 and ij mod 3 = 1.
-  return (mask == 6 ? product2 : i2 ? odd : even) ^ product1;
-}
+const MASK_ROWS = "CDCDCDCDCDCDBABABABABABAEEEEEEEEEEEEEGFEGFEGFEGFMMNNMMNNMMNNBJECEJBJECEJBMICHKBMICHKCNKDMLCNKDML";
 
 /** §7.8.2: the data modules under mask `mask` into rows; the function patterns as they are. */
-function applyMask(m: Matrix, lines: Lines, mask: number): void {
+function applyMask(m: Matrix, patterns: Int32Array, mask: number): void {
   const n = m.n;
-  // The rows of every mask repeat every 12.
-  const patterns: number[] = [];
-  for (let i = 0; i < 12; i++) patterns[i] = maskPattern(lines, mask, i);
-  for (let i = 0; i < n; i++) m.rows[i] = m.darkRows[i] ^ (patterns[i % 12] & ~m.fixedRows[i]);
+  const rows = m.rows;
+  const dark = m.darkRows;
+  const fixed = m.fixedRows;
+  const at = mask * 12;
+  for (let i = 0; i < n; i++) rows[i] = dark[i] ^ (patterns[MASK_ROWS.charCodeAt(at + (i % 12)) - 65] & ~fixed[i]);
 }
 
 /**

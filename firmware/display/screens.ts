@@ -161,8 +161,10 @@ export function qrWork(text: string): boolean {
   if (!text || text !== planned || built || !plan) return false;
   if (!job) job = qrJob(plan);
   if (job.step()) {
+    // Only the code is kept: the plan (its segments) and the job go (JsVars while polling).
     built = job.qr;
     job = null;
+    plan = null;
     return false;
   }
   return true;
