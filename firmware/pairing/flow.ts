@@ -10,8 +10,7 @@
 // itself and then waits for the user (§3.5: SHOULD). After success nothing is polled again
 // (a used device_code polled again makes oidc-provider revoke the tokens it issued).
 import type { Screen } from "../display/screens";
-import { createLife } from "../life";
-import type { HttpOptions, HttpReply, HttpRequest } from "../net/http";
+import { createLife, type LifeHost } from "../life";
 import type { TokenRecord } from "../store/token";
 import { LIMITS, Poll, type Outcome, type Provider } from "./profile";
 
@@ -69,22 +68,12 @@ export function nextWait(p: Pace, o: Outcome): number {
   return p.interval;
 }
 
-export interface PairingHost {
+/** What the pairing alone needs of its host: the life's host (life.ts), with a screen shown as it is. */
+export type PairingHost = Pick<LifeHost, "http" | "now" | "wall" | "loadToken" | "saveToken" | "forgetToken" | "send"> & {
   provider: Provider;
-  http: HttpOptions;
   /** What the screen shows now. */
   show(screen: Screen): void;
-  /** seconds on the device's clock (since boot), for the screens' bars and countdowns */
-  now(): number;
-  /** getTime(): seconds, a real date once the clock has been set; a token's issue time */
-  wall(): number;
-  loadToken(): TokenRecord | null;
-  /** false when flash did not keep it */
-  saveToken(record: TokenRecord): boolean;
-  forgetToken(): void;
-  /** Sends a request; the default is net/http's. */
-  send?: (r: HttpRequest, options: HttpOptions, done: (reply: HttpReply) => void) => void;
-}
+};
 
 /** The pairing alone: the device's life (life.ts) without the board's splash, radio, button and Storage. */
 export interface Pairing {
