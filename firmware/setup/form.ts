@@ -5,11 +5,7 @@
 // password of 1-7 or over 63 characters is refused with a reason for the page, and nothing is
 // saved.
 
-/** IEEE 802.11: an SSID is 0..32 bytes. */
-export const SSID_MAX = 32;
-/** IEEE 802.11i: a WPA2 passphrase is 8..63 characters (none: an open network). */
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 63;
+import { PASSWORD_MAX, PASSWORD_MIN, SSID_MAX } from "../store/config";
 
 export interface WifiChoice {
   ssid: string;
@@ -53,9 +49,9 @@ export function readForm(body: string): WifiChoice | string {
   if (got.ssid === undefined && got.other === undefined) return "Pick a network.";
   const ssid = got.ssid || got.other || "";
   if (!ssid) return "Pick a network, or type its name.";
-  if (ssid.length > SSID_MAX) return "A network's name is at most 32 bytes.";
+  if (ssid.length > SSID_MAX) return "A network's name is at most " + SSID_MAX + " bytes.";
   const password = got.password || "";
-  if (password.length && password.length < PASSWORD_MIN) return "A WiFi password has at least 8 characters.";
-  if (password.length > PASSWORD_MAX) return "A WiFi password has at most 63 characters.";
+  if (password.length && password.length < PASSWORD_MIN) return "A WiFi password has at least " + PASSWORD_MIN + " characters.";
+  if (password.length > PASSWORD_MAX) return "A WiFi password has at most " + PASSWORD_MAX + " characters.";
   return { ssid: ssid, password: password };
 }

@@ -78,13 +78,19 @@ function group(fields: any, rule?: any): Group {
  * The config's fields, in the order they are checked (and problems listed). Each doc comment
  * is the README's help text for the field.
  */
+/** IEEE 802.11: an SSID is 0..32 bytes. */
+export const SSID_MAX = 32;
+/** IEEE 802.11i: a WPA2 passphrase is 8..63 characters (none: an open network). */
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 63;
+
 export function configSchema() {
   return group({
     wifi: group({
       /** the network's name (its SSID: IEEE 802.11 counts it in bytes) */
-      ssid: text({ need: true, max: 32 }),
+      ssid: text({ need: true, max: SSID_MAX }),
       /** the network's WPA2 passphrase; none for an open network */
-      password: text({ min: 8, max: 63 }),
+      password: text({ min: PASSWORD_MIN, max: PASSWORD_MAX }),
     }),
     provider: group(
       {
