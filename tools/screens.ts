@@ -93,6 +93,15 @@ async function codeUp(d: Device): Promise<string> {
   return (await d.until("code", 60000)).texts[0];
 }
 
+/** A driver: the code on screen, then `ms` of the board's time. */
+function codeFor(ms: number): (d: Device) => Promise<undefined> {
+  return async (d) => {
+    await codeUp(d);
+    await d.run(ms);
+    return undefined;
+  };
+}
+
 /** Each picture's scenario, by the picture's name (docs/screens/<name>-128x<height>.png). */
 export const SCENARIOS: Record<string, Scenario> = {
   // power-up: the splash is the first thing drawn, before any timer runs
@@ -129,21 +138,13 @@ export const SCENARIOS: Record<string, Scenario> = {
   "code-simkl": {
     screen: "code",
     setup: { codes: ["ABCDE"] },
-    drive: async (d) => {
-      await codeUp(d);
-      await d.run(300000);
-      return undefined;
-    },
+    drive: codeFor(300000),
   },
   // Kinde's verification_uri_complete in a QR code; 400 s into its 600 (the QR page is up)
   "code-kinde-qr": {
     screen: "code",
     setup: { provider: "kinde", codes: ["CSLDFDUU"] },
-    drive: async (d) => {
-      await codeUp(d);
-      await d.run(400000);
-      return undefined;
-    },
+    drive: codeFor(400000),
   },
   // …and the link as text, the other page: a short press as soon as the code is up
   "code-kinde-text": {
@@ -159,31 +160,19 @@ export const SCENARIOS: Record<string, Scenario> = {
   "code-oidc-qr": {
     screen: "code",
     setup: { provider: "auth0", codes: ["WDJB-MJHT"] },
-    drive: async (d) => {
-      await codeUp(d);
-      await d.run(320000);
-      return undefined;
-    },
+    drive: codeFor(320000),
   },
   // a provider whose codes are nine characters long
   "code-nine-characters": {
     screen: "code",
     setup: { codes: ["K7QX2M9RT"] },
-    drive: async (d) => {
-      await codeUp(d);
-      await d.run(300000);
-      return undefined;
-    },
+    drive: codeFor(300000),
   },
   // a provider whose codes are in lower case, which the code font has no glyphs for
   "code-lowercase": {
     screen: "code",
     setup: { codes: ["wdjb-mjht"] },
-    drive: async (d) => {
-      await codeUp(d);
-      await d.run(300000);
-      return undefined;
-    },
+    drive: codeFor(300000),
   },
   // the poll five minutes in is answered slow_down
   "code-slow-down": {
