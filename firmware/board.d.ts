@@ -124,6 +124,8 @@ declare function getTime(): number;
 declare namespace E {
   /** CRC-32 (IEEE 802.3) of the bytes, unsigned (src/jswrap_espruino.c). */
   function CRC32(data: string): number;
+  /** 32 random bits from the hardware's RNG (src/jswrap_espruino.c) */
+  function hwRand(): number;
 }
 
 /** The ESP32 build's telnet console (libs/network/telnet/jswrap_telnet.c): on at every boot. */
@@ -133,3 +135,5 @@ interface TelnetServerModule {
 
 /** A pin's mode (src/jswrap_io.c); the firmware sets the button's pull-up. */
 declare function pinMode(pin: number, mode: "input_pullup"): void;
+/** A pin's value (src/jswrap_io.c): the set-up's hold at the splash's end reads the button. */
+declare function digitalRead(pin: number): number;

@@ -30,6 +30,14 @@
 //
 //  (power-up)                                  → Splash (boot()): after SPLASH, splash over
 //  Splash       splash over, config wrong      → Setup (nothing more happens)
+//  Splash       splash over, no network the only problem, or the button held → listen; WifiSetup: set up
+//  NoWifi       a completed hold while a failed WiFi waits → WifiSetup: set up (the failed screen says so)
+//  WifiSetup    a short press                  → (stays): the set-up screen's other page
+//  WifiSetup    a completed hold               → (stays): nothing
+//  WifiSetup    saved                          → NoWifi: join the new network
+//  NoWifi       WiFi failed, the first join after set-up → WifiSetup: set up, saying why
+//     set up: stop; the WiFi's retry stopped; the set-up session (setup/session.ts) started; its
+//             access point on screen once it is up
 //  Splash       splash over, Storage crowded   → Compacting: compact → NoWifi: listen (button, WiFi drops); join
 //  Splash       splash over                    → NoWifi: listen (button, WiFi drops); join
 //  any, no WiFi WiFi failed (error, JOIN_TIMEOUT) → (stays; NoWifi's screen counts down): after the WiFi wait
@@ -100,6 +108,8 @@ import {
 } from "./pairing/profile";
 import { bootMinFree, needsCompaction, ROOM_FOR_SAVE } from "./store/room";
 import type { TokenRecord } from "./store/token";
+import { startSetup, type SetupSession } from "./setup/session";
+import type { WifiChoice } from "./setup/form";
 
 /** A press held at least this long (ms) shows the hold screen; a shorter one is a short press. */
 export const HOLD_SHOWN = 600;
@@ -115,12 +125,25 @@ export const WIFI_RETRY_CAP = 60000;
 /** The splash (name and version) stays this long (ms) before the device goes on. */
 export const SPLASH = 1500;
 
+/** The config's problem that WiFi set-up solves (store/config.ts's words). */
+export const NO_NETWORK = "wifi.ssid missing";
+
+/** Why a join failed, in words, from the ESP-IDF reason's name (or "timeout": JOIN_TIMEOUT). */
+export function joinTrouble(err: string): string {
+  if (err === "timeout") return "Time-out joining";
+  if (err === "NO_AP_FOUND") return "Network not found";
+  if (/AUTH|HANDSHAKE/.test(err)) return "Wrong password";
+  return "Could not join";
+}
+
 /** The device's states. */
 export const enum St {
   /** the name and version, for SPLASH ms */
   Splash,
   /** the config is missing or wrong: nothing more happens */
   Setup,
+  /** WiFi set-up (setup/session.ts): the access point and the page up (`ap` once it is), until a network is saved */
+  WifiSetup,
   /** Storage being compacted at boot (while it is, nothing else runs) */
   Compacting,
   /** no WiFi, and nothing of the pairing's on screen: the WiFi's (joining, or failed and waiting) */
@@ -187,6 +210,8 @@ export interface LifeHost {
   storage: StorageModule | null;
   /** The WiFi; none: require("Wifi"), once the config is known to be good (a bad one joins nothing) */
   radio?: Radio;
+  /** Starts a WiFi set-up; the default is setup/session.ts's */
+  setup?: typeof startSetup;
 }
 
 export interface Life {
@@ -272,6 +297,9 @@ export function createLife(host: LifeHost): Life {
   /** over the state's screen: seconds into a hold (-1: none), Storage compacting */
   let holding = -1;
   let compacting = false;
+  /** WifiSetup: the session once its access point is up; the join after a set-up (its failure goes back to set-up) */
+  let ap: SetupSession | null = null;
+  let afterSetup = false;
 
   // ---- the screen: a function of the state (and the overlays, and the clock) ----
 
@@ -280,6 +308,8 @@ export function createLife(host: LifeHost): Life {
       // Splash: drawn by boot(), before the life is made
       case St.Setup:
         return { kind: "setup", problem: reason };
+      case St.WifiSetup:
+        return { kind: "wifi-setup", ap: ap ? { ssid: ap.ssid, password: ap.password, ip: ap.ip, qr: ap.qr } : null, reason: reason, page: page };
       case St.Compacting:
         return { kind: "compacting" };
       case St.Requesting: {
@@ -442,7 +472,15 @@ export function createLife(host: LifeHost): Life {
   function joined(mine: number, err: string | null): void {
     if (mine !== attempt || online) return;
     attempt++;
-    if (!err) return wifiUp();
+    if (!err) {
+      afterSetup = false;
+      return wifiUp();
+    }
+    if (afterSetup) {
+      // the network just saved did not take: set-up again, saying why
+      afterSetup = false;
+      return setUp(host.wifi.ssid + ": " + joinTrouble(err));
+    }
     // WiFi failed: the next attempt after the wait (its screen counts down); a press: now
     wifiAt = host.now() + wifiWait / 1000;
     wifiRetry = setTimeout(join, wifiWait);
@@ -454,9 +492,13 @@ export function createLife(host: LifeHost): Life {
 
   function splashOver(): void {
     reason = host.problem;
-    if (reason) go(St.Setup);
+    let problems = 0;
+    for (let i = 0; i < host.report.length; i++) if (host.report[i].indexOf("unknown field ") !== 0) problems++;
+    // no network is the one problem set-up solves: with any other, the config is flashed again
+    const noNetwork = reason === NO_NETWORK && problems === 1 && !!host.provider;
+    if (reason && !noNetwork) go(St.Setup);
     for (let i = 0; i < host.report.length; i++) console.log("codepair: config: " + host.report[i]);
-    if (reason) return;
+    if (reason && !noNetwork) return;
     if (crowded(true)) {
       go(St.Compacting);
       (host.storage as StorageModule).compact();
@@ -475,7 +517,53 @@ export function createLife(host: LifeHost): Life {
       pin,
       { repeat: true, edge: "both", debounce: 50 },
     );
+    // the button held down at the splash's end (pressed after power-up: at reset GPIO 0 low is
+    // the ROM's download mode) asks for set-up, as does a config without a network
+    const v = digitalRead(pin);
+    if (noNetwork || (pin === 0 ? v : !v)) return setUp("");
     join();
+  }
+
+  /** → WifiSetup: the station stopped (the session does it), its retries and replies dropped. */
+  function setUp(why: string): void {
+    stop();
+    if (wifiRetry !== undefined) clearTimeout(wifiRetry);
+    wifiRetry = undefined;
+    attempt++;
+    ap = null;
+    page = 0;
+    reason = why;
+    go(St.WifiSetup);
+    (host.setup || startSetup)(
+      why,
+      (s: SetupSession | null) => {
+        if (state !== St.WifiSetup) return s ? s.stop() : undefined;
+        ap = s;
+        if (!s) reason = "The access point did not start. Restart the device";
+        render();
+      },
+      networkSaved,
+    );
+  }
+
+  /** A network saved on the set-up page (in flash, set-up over): joined at once. */
+  function networkSaved(c: WifiChoice): void {
+    if (state !== St.WifiSetup) return;
+    ap = null;
+    reason = "";
+    host.wifi.ssid = c.ssid;
+    host.wifi.password = c.password;
+    wifiWait = WIFI_RETRY;
+    afterSetup = true;
+    go(St.NoWifi);
+    join();
+  }
+
+  /** A completed hold: set-up from the WiFi-failed screen; nothing in set-up; else forget the token. */
+  function held(): void {
+    if (state === St.WifiSetup) return;
+    if (state === St.NoWifi && wifiRetry !== undefined) return setUp("");
+    forget();
   }
 
   function wifiUp(): void {
@@ -569,6 +657,7 @@ export function createLife(host: LifeHost): Life {
     switch (state) {
       case St.Code:
       case St.CodeNoWifi:
+      case St.WifiSetup:
         page++;
         return render();
       case St.Offline:
@@ -814,7 +903,7 @@ export function createLife(host: LifeHost): Life {
         endFrames();
         holding = longPress / 1000;
         render();
-        forget();
+        held();
         setTimeout(() => {
           // unless a new hold has begun meanwhile
           if (frames === undefined && whole === undefined) {
@@ -844,7 +933,7 @@ export function createLife(host: LifeHost): Life {
     wifiUp: wifiUp,
     wifiLost: wifiLost,
     press: press,
-    held: forget,
+    held: held,
     button: button,
   };
 }

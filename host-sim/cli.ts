@@ -59,7 +59,7 @@ const PROVIDER_NAME: Record<SimProvider, string> = { simkl: "Simkl", kinde: "Kin
 /** Every screen the firmware names on its console (app.ts): what --exit-on takes. The type makes the list whole. */
 const SCREEN_NAMES: Record<Screen["kind"], true> = {
   splash: true, setup: true, wifi: true, "wifi-failed": true, requesting: true, code: true, offline: true,
-  approved: true, paired: true, denied: true, expired: true, hold: true, error: true, compacting: true,
+  approved: true, paired: true, denied: true, expired: true, hold: true, error: true, compacting: true, "wifi-setup": true,
 };
 /** Whom --approve-after approves as, unless --approve-as names someone. */
 const APPROVER = "Alice Example";

@@ -13,6 +13,14 @@ export type Screen =
   | { kind: "setup"; problem: string }
   | { kind: "wifi"; network: string }
   | { kind: "wifi-failed"; network: string; retryAt: number }
+  /**
+   * WiFi set-up (issue 16): the access point's QR code (its text `ap.qr`, in byte mode) with
+   * a few words beside it, or on page 1 the name, password and address as text; `reason` why
+   * set-up is up ("" none). `ap` is null while the access point starts. The access point's
+   * name and password are kept in `ap`, not as the screen's own texts: the console line of a
+   * screen names only those.
+   */
+  | { kind: "wifi-setup"; ap: { ssid: string; password: string; ip: string; qr: string } | null; reason: string; page: number }
   /** asking the provider for a code */
   | { kind: "requesting"; host: string }
   | {
@@ -145,6 +153,56 @@ function qrTextOf(s: CodeScreen): string {
     built = null;
   }
   return planned;
+}
+
+/** The text of a set-up screen's QR code: `text` itself in byte mode; "" if it does not fit. */
+function qrRawOf(text: string): string {
+  if (text !== linksOf) {
+    // a code screen's key holds a newline between its links: never the same as a WIFI: text
+    linksOf = text;
+    plan = qrPlan(text, QR_MAX_VERSION, false);
+    planned = plan ? plan.text : "";
+    job = null;
+    built = null;
+  }
+  return planned;
+}
+
+type SetupScreen = Extract<Screen, { kind: "wifi-setup" }>;
+
+/**
+ * The set-up screen: page 0 the access point's QR code with a few words beside it (the reason
+ * first, when there is one), page 1 the access point as text; while the access point starts,
+ * a message.
+ */
+function setupFrame(g: Graphics, s: SetupScreen, lines: number): Frame {
+  const ap = s.ap;
+  const w = g.getWidth();
+  if (!ap) return message(g, "WiFi set-up", wrapText(g, s.reason || "Starting the access point", w - 2, lines), "");
+  const text = tall(g) && s.page % 2 === 0 ? qrRawOf(ap.qr) : "";
+  if (!text) {
+    const body = ["Join " + ap.ssid, "Password " + ap.password, "Open " + ap.ip].map(function (t) {
+      return fitText(g, t, w - 2);
+    });
+    return message(g, s.reason || "WiFi set-up", tall(g) ? body : [body[s.page % 2 ? 1 : 0]], tall(g) ? "Press for the QR code" : "");
+  }
+  const col = w - QR_BOX - 1;
+  const top = (s.reason ? wrapText(g, s.reason, col, 3) : ["WiFi set-up", "Scan with", "a phone"]).concat(["Press for", "the text"]);
+  return {
+    kind: "code",
+    top: top.map(function (t) {
+      return fitText(g, t, col);
+    }),
+    foot: "",
+    qr: text,
+    qrReady: qrOf(text) !== null,
+    col: col,
+    layout: null,
+    fallback: "",
+    top0: LINE,
+    bottom: g.getHeight(),
+    bar: -1,
+  };
 }
 
 /** The QR code of `text` if it is built, else null. */
@@ -333,7 +391,9 @@ export function frameOf(g: Graphics, screen: Screen, now: number): Frame {
     case "wifi":
       return message(g, "WiFi", wrap("Joining " + screen.network, lines), "");
     case "wifi-failed":
-      return message(g, "WiFi failed", wrap("Could not join " + screen.network, lines), retryHint(screen.retryAt, now));
+      return message(g, "WiFi failed", wrap("Could not join " + screen.network + (tall(g) ? ". Hold button: set-up" : ""), lines), retryHint(screen.retryAt, now));
+    case "wifi-setup":
+      return setupFrame(g, screen, lines);
     case "requesting":
       return message(g, "Pairing", wrap("Asking " + screen.host + " for a code", lines), "");
     case "code":

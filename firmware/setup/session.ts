@@ -31,7 +31,7 @@ export interface SetupSession {
  * `saved` gets the network once it is in flash and set-up has ended.
  */
 export function startSetup(message: string, ready: (s: SetupSession | null) => void, saved: (c: WifiChoice) => void): void {
-  const wifi = require("Wifi");
+  const wifi: WifiModule = require("Wifi");
   const storage = require("Storage");
   let networks: ScannedNetwork[] = [];
   let portal: Portal | null = null;
