@@ -353,7 +353,7 @@ export function createLife(host: LifeHost): Life {
   /** The one place that draws: the state's screen, under the compacting or the hold screen. */
   function render(): void {
     if (compacting) host.show({ kind: "compacting" }, 0);
-    else if (holding >= 0) host.show({ kind: "hold", startedAt: 0, holdFor: host.button.longPress / 1000 }, holding);
+    else if (holding >= 0) host.show({ kind: "hold", startedAt: 0, holdFor: host.button.longPress / 1000, setup: holdSets }, holding);
     else host.show(screenOf(), host.now());
   }
 
@@ -562,7 +562,7 @@ export function createLife(host: LifeHost): Life {
   /** A completed hold: set-up from the WiFi-failed screen; nothing in set-up; else forget the token. */
   function held(): void {
     if (state === St.WifiSetup) return;
-    if (state === St.NoWifi && wifiRetry !== undefined) return setUp("");
+    if (holdSets || (state === St.NoWifi && wifiRetry !== undefined)) return setUp("");
     forget();
   }
 
@@ -878,6 +878,8 @@ export function createLife(host: LifeHost): Life {
 
   // ---- the button: a short press, or a hold with its progress over the screen ----
 
+  /** the hold under way started on the WiFi-failed screen: its end starts set-up */
+  let holdSets = false;
   /** getTime() of the press, or -1 while the button is up */
   let downAt = -1;
   let frames: ReturnType<typeof setInterval> | undefined;
@@ -891,6 +893,7 @@ export function createLife(host: LifeHost): Life {
     if (down) {
       if (downAt >= 0) return;
       downAt = time;
+      holdSets = state === St.NoWifi && wifiRetry !== undefined;
       frames = setInterval(() => {
         const h = getTime() - downAt;
         if (h * 1000 >= HOLD_SHOWN) {

@@ -52,7 +52,8 @@ export type Screen =
    * The button held for a re-pair: progress from startedAt to startedAt + holdFor; at the
    * end the re-pair starts (the app's part) and the screen says so.
    */
-  | { kind: "hold"; startedAt: number; holdFor: number }
+  /** `setup`: the end of the hold starts WiFi set-up (on the WiFi-failed screen), not a re-pair */
+  | { kind: "hold"; startedAt: number; holdFor: number; setup?: boolean }
   | { kind: "error"; reason: string; hint: string }
   /** Storage being compacted (seconds): a cut now could cost the stored files on a stock interpreter */
   | { kind: "compacting" };
@@ -419,9 +420,9 @@ export function frameOf(g: Graphics, screen: Screen, now: number): Frame {
       // re-pair has started, and letting go changes nothing.
       const part = screen.holdFor > 0 ? (now - screen.startedAt) / screen.holdFor : 1;
       const done = part >= 1;
-      const body = done ? "Forgetting this account" : "Keep holding to forget this account";
+      const body = screen.setup ? (done ? "Starting WiFi set-up" : "Keep holding for WiFi set-up") : done ? "Forgetting this account" : "Keep holding to forget this account";
       // A 32-px panel has no body lines: what happens goes in the hint.
-      const m = message(g, "Re-pair", tall(g) ? wrap(body, 2) : [], !done ? "Let go to cancel" : tall(g) ? "" : body);
+      const m = message(g, screen.setup ? "WiFi set-up" : "Re-pair", tall(g) ? wrap(body, 2) : [], !done ? "Let go to cancel" : tall(g) ? "" : body);
       m.bar = barFill(part, barInner(w));
       return m;
     }
