@@ -5,7 +5,7 @@
 //
 // Tests import bundleFirmware() to build fixtures in memory.
 import { build } from "esbuild";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -16,8 +16,18 @@ import { trustRootsBase64 } from "./tools/trust-roots.mjs";
 const ROOT = dirname(fileURLToPath(import.meta.url));
 const PKG = JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8"));
 
-/** Modules the interpreter provides; `require("…")` of these stays a plain call. */
-export const ESPRUINO_MODULES = ["Wifi", "http", "Storage", "TelnetServer", "crypto", "net", "tls", "dgram"];
+/**
+ * Parts of the firmware that are Storage modules of their own, not in the bundle: the device
+ * loads one with `require(name)` (2v29 looks for a Storage file of that name) only while it is
+ * needed, so its functions take no JsVars the rest of the time, and the bundle run as text
+ * still fits. Name (at most 28 characters, Storage's limit) → the entry point, which puts what
+ * it offers on `exports`. Each is written beside the bundle as dist/NAME.js and flashed as the
+ * Storage file NAME.
+ */
+export const FIRMWARE_MODULES = { "codepair-setup": "firmware/setup/module.ts" };
+
+/** Modules the interpreter provides, and the firmware's own; `require("…")` of these stays a plain call. */
+export const ESPRUINO_MODULES = ["Wifi", "http", "Storage", "TelnetServer", "crypto", "net", "tls", "dgram"].concat(Object.keys(FIRMWARE_MODULES));
 
 /**
  * esbuild's `supported` table for Espruino: lowered where esbuild can lower (first group),
@@ -58,7 +68,8 @@ export const ESPRUINO_SYNTAX = {
 
 /**
  * Bundles one entry point for the device and runs the dialect gate over the result.
- * @param {{ entry?: string, minify?: boolean, define?: Record<string, string> }} [options]
+ * With `module`, the entry is one of FIRMWARE_MODULES' (its code has `exports` in scope).
+ * @param {{ entry?: string, minify?: boolean, define?: Record<string, string>, module?: boolean }} [options]
  * @returns {Promise<BundleResult>}
  */
 export async function bundleFirmware(options) {
@@ -115,7 +126,7 @@ export async function bundleFirmware(options) {
   }
   // esbuild ends the bundle with a sourceMappingURL comment: the device has no use for it.
   code = code.replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n");
-  for (const v of checkBundle(code, map)) {
+  for (const v of checkBundle(code, map, { module: !!opts.module })) {
     problems.push({ file: v.file, line: v.line, column: v.column, rule: v.rule, message: v.message });
   }
   // Minified bytes each source file put into the bundle (esbuild's metafile), for size reports.
@@ -125,6 +136,40 @@ export async function bundleFirmware(options) {
     for (const [file, info] of Object.entries(out.inputs)) bytesByFile[file] = info.bytesInOutput;
   }
   return { ok: problems.length === 0, code, map, problems, bytesByFile };
+}
+
+/**
+ * The firmware's own Storage modules (FIRMWARE_MODULES), built as bundleFirmware builds the
+ * bundle: name → code. Throws when one does not build.
+ * @param {{ minify?: boolean, define?: Record<string, string> }} [options]
+ * @returns {Promise<Record<string, string>>}
+ */
+export async function bundleModules(options) {
+  /** @type {Record<string, string>} */
+  const modules = {};
+  for (const [name, entry] of Object.entries(FIRMWARE_MODULES)) {
+    const out = await bundleFirmware(Object.assign({}, options, { entry, module: true }));
+    if (!out.ok) throw new Error(`${name} does not build:\n` + out.problems.map((p) => "  " + formatProblem(p)).join("\n"));
+    modules[name] = out.code;
+  }
+  return modules;
+}
+
+/**
+ * The firmware's Storage modules written beside a bundle file (dist/firmware.js → dist/NAME.js),
+ * name → code; a clear error when one is missing (a bundle from another build, or none).
+ * @param {string} bundleFile
+ * @returns {Record<string, string>}
+ */
+export function modulesBeside(bundleFile) {
+  /** @type {Record<string, string>} */
+  const modules = {};
+  for (const name of Object.keys(FIRMWARE_MODULES)) {
+    const file = resolve(dirname(bundleFile), name + ".js");
+    if (!existsSync(file)) throw new Error(`${file} not found: the firmware's module ${name} is built with the bundle (npm run build)`);
+    modules[name] = readFileSync(file, "utf8");
+  }
+  return modules;
 }
 
 /** @param {BuildProblem} p */
@@ -141,14 +186,28 @@ async function main() {
     for (const p of out.problems) console.error("  " + formatProblem(p));
     process.exit(1);
   }
+  let modules;
+  try {
+    modules = await bundleModules();
+  } catch (err) {
+    console.error("build failed: " + /** @type {Error} */ (err).message);
+    process.exit(1);
+  }
   mkdirSync(resolve(ROOT, "dist"), { recursive: true });
   writeFileSync(resolve(ROOT, "dist/firmware.js"), out.code);
   writeFileSync(resolve(ROOT, "dist/firmware.js.map"), out.map);
   const raw = Buffer.byteLength(out.code);
   const gzip = gzipSync(out.code, { level: 9 }).length;
-  const size = { version: PKG.version, raw, gzip, bytesByFile: out.bytesByFile };
+  /** @type {Record<string, { raw: number, gzip: number }>} */
+  const moduleSizes = {};
+  for (const [name, code] of Object.entries(modules)) {
+    writeFileSync(resolve(ROOT, `dist/${name}.js`), code);
+    moduleSizes[name] = { raw: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length };
+  }
+  const size = { version: PKG.version, raw, gzip, modules: moduleSizes, bytesByFile: out.bytesByFile };
   writeFileSync(resolve(ROOT, "dist/size.json"), JSON.stringify(size, null, 2) + "\n");
   console.log(`dist/firmware.js: ${raw} bytes (${gzip} gzipped), built in ${Date.now() - started} ms`);
+  for (const [name, m] of Object.entries(moduleSizes)) console.log(`dist/${name}.js: ${m.raw} bytes (${m.gzip} gzipped), flashed as the Storage module ${name}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

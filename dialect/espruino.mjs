@@ -26,7 +26,7 @@ for (let i = 0; i < 40; i++) PIN_NAMES.push("D" + i);
 export const BOARD_GLOBALS = [
   "E", "Graphics", "I2C1", "console", "print", "require", "global", "process", "getTime",
   "setTimeout", "setInterval", "clearTimeout", "clearInterval", "changeInterval", "setWatch",
-  "clearWatch", "digitalRead", "pinMode",
+  "clearWatch", "digitalRead", "pinMode", "Modules",
 ].concat(PIN_NAMES);
 
 /** Every identifier a firmware bundle may use without declaring it. */

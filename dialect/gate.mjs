@@ -41,6 +41,8 @@ const { SourceMapConsumer } = sourceMapJs;
  */
 
 const GLOBAL_SET = new Set(GLOBALS);
+/** What a module's code has in scope besides the globals (jsparse.c, jspEvaluateModule). */
+const MODULE_SCOPE = ["exports", "module"];
 const MISSING_GLOBAL_SET = new Set(MISSING_GLOBALS);
 const ERROR_CLASS = /^[A-Za-z]*Error$/;
 const HEAD_LOOP_TYPES = new Set(["ForStatement", "ForInStatement", "ForOfStatement"]);
@@ -102,7 +104,9 @@ for (const [owner, names] of Object.entries(MISSING_MEMBERS)) {
  * reported files are relative to the project root, as esbuild's own errors are.
  * @param {string} code
  * @param {string} map
- * @param {{ mapDir?: string }} [options]
+ * With `module`, the code is a Storage module's (build.mjs's FIRMWARE_MODULES), which the
+ * interpreter runs with `exports` and `module` in scope (jspEvaluateModule).
+ * @param {{ mapDir?: string, module?: boolean }} [options]
  * @returns {Violation[]}
  */
 export function checkBundle(code, map, options) {
@@ -117,7 +121,7 @@ export function checkBundle(code, map, options) {
     const at = locate(e.loc ? e.loc.line : 1, e.loc ? e.loc.column : 0);
     return [{ ...at.where, rule: "syntax", message: `bundle does not parse: ${e.message}${at.note}` }];
   }
-  const found = findViolations(program, locate).sort((a, b) => a.node.start - b.node.start);
+  const found = findViolations(program, locate, !!(options && options.module)).sort((a, b) => a.node.start - b.node.start);
   /** @type {Violation[]} */
   const out = [];
   const seen = new Set();
@@ -191,9 +195,10 @@ function makeLocator(map, mapDir) {
  * @typedef {ReturnType<typeof makeLocator>} Locate
  * @param {Node} program
  * @param {Locate} locate
+ * @param {boolean} moduleScope the code is a Storage module's: `exports` and `module` in scope
  * @returns {{ node: Node, rule: string, message: string }[]}
  */
-function findViolations(program, locate) {
+function findViolations(program, locate, moduleScope) {
   const { parents, refs, bindings } = analyze(program);
   /** @type {{ node: Node, rule: string, message: string }[]} */
   const out = [];
@@ -227,6 +232,7 @@ function findViolations(program, locate) {
   // ---- global ------------------------------------------------------------------------
   for (const r of refs) {
     if (r.binding || GLOBAL_SET.has(r.node.name)) continue;
+    if (moduleScope && MODULE_SCOPE.indexOf(r.node.name) >= 0) continue;
     const name = r.node.name;
     if (MISSING_GLOBAL_SET.has(name)) report(r.node, "global", `${name} is not defined on the device`);
     else report(r.node, "global", `${name} is not a device global (not declared in the bundle and not in dialect/espruino.mjs GLOBALS)`);

@@ -137,3 +137,11 @@ interface TelnetServerModule {
 declare function pinMode(pin: number, mode: "input_pullup"): void;
 /** A pin's value (src/jswrap_io.c): the set-up's hold at the splash's end reads the button. */
 declare function digitalRead(pin: number): number;
+
+/**
+ * The modules require() has loaded (src/jswrap_modules.c). removeCached drops one, so its code
+ * can be freed once nothing refers to it; it throws when the module is not in the cache.
+ */
+declare namespace Modules {
+  function removeCached(id: string): void;
+}

@@ -17,6 +17,9 @@ declare function require(name: "Wifi"): WifiModule;
 
 declare function require(name: "TelnetServer"): TelnetServerModule;
 
+/** The firmware's own Storage module (build.mjs's FIRMWARE_MODULES): the WiFi set-up. */
+declare function require(name: "codepair-setup"): { startSetup: typeof import("./setup/session").startSetup };
+
 
 
 declare var console: { log(...text: unknown[]): void };

@@ -108,7 +108,7 @@ import {
 } from "./pairing/profile";
 import { bootMinFree, needsCompaction, ROOM_FOR_SAVE } from "./store/room";
 import type { TokenRecord } from "./store/token";
-import { startSetup, type SetupSession } from "./setup/session";
+import type { startSetup, SetupSession } from "./setup/session";
 import type { WifiChoice } from "./setup/form";
 
 /** A press held at least this long (ms) shows the hold screen; a shorter one is a short press. */
@@ -125,8 +125,8 @@ export const WIFI_RETRY_CAP = 60000;
 /** The splash (name and version) stays this long (ms) before the device goes on. */
 export const SPLASH = 1500;
 
-/** The config's problem that WiFi set-up solves (store/config.ts's words). */
-export const NO_NETWORK = "wifi.ssid missing";
+/** The Storage module that holds set-up's code (build.mjs's FIRMWARE_MODULES). */
+const SETUP_MODULE = "codepair-setup";
 
 /** Why a join failed, in words, from the ESP-IDF reason's name (or "timeout": JOIN_TIMEOUT). */
 export function joinTrouble(err: string): string {
@@ -300,6 +300,8 @@ export function createLife(host: LifeHost): Life {
   /** WifiSetup: the session once its access point is up; the join after a set-up (its failure goes back to set-up) */
   let ap: SetupSession | null = null;
   let afterSetup = false;
+  /** set-up's module is in require's cache (removed once set-up is over) */
+  let setupLoaded = false;
 
   // ---- the screen: a function of the state (and the overlays, and the clock) ----
 
@@ -492,13 +494,11 @@ export function createLife(host: LifeHost): Life {
 
   function splashOver(): void {
     reason = host.problem;
-    let problems = 0;
-    for (let i = 0; i < host.report.length; i++) if (host.report[i].indexOf("unknown field ") !== 0) problems++;
-    // no network is the one problem set-up solves: with any other, the config is flashed again
-    const noNetwork = reason === NO_NETWORK && problems === 1 && !!host.provider;
-    if (reason && !noNetwork) go(St.Setup);
+    if (reason) go(St.Setup);
     for (let i = 0; i < host.report.length; i++) console.log("codepair: config: " + host.report[i]);
-    if (reason && !noNetwork) return;
+    if (reason) return;
+    // no network in the config, nor one saved by a set-up: set-up from a phone
+    const noNetwork = !host.wifi.ssid;
     if (crowded(true)) {
       go(St.Compacting);
       (host.storage as StorageModule).compact();
@@ -534,7 +534,12 @@ export function createLife(host: LifeHost): Life {
     page = 0;
     reason = why;
     go(St.WifiSetup);
-    (host.setup || startSetup)(
+    const start = host.setup || setupModule();
+    if (!start) {
+      reason = "Set-up is missing: flash the firmware again";
+      return render();
+    }
+    start(
       why,
       (s: SetupSession | null) => {
         if (state !== St.WifiSetup) return s ? s.stop() : undefined;
@@ -546,9 +551,26 @@ export function createLife(host: LifeHost): Life {
     );
   }
 
+  /**
+   * The set-up's code, a Storage module of its own (build.mjs's FIRMWARE_MODULES), loaded now;
+   * null when it is not in flash (a bundle sent alone).
+   */
+  function setupModule(): typeof startSetup | null {
+    try {
+      const start = require(SETUP_MODULE).startSetup;
+      setupLoaded = true;
+      return start;
+    } catch (err) {
+      return null;
+    }
+  }
+
   /** A network saved on the set-up page (in flash, set-up over): joined at once. */
   function networkSaved(c: WifiChoice): void {
     if (state !== St.WifiSetup) return;
+    // set-up's code leaves memory (loaded again if set-up comes back)
+    if (setupLoaded) Modules.removeCached(SETUP_MODULE);
+    setupLoaded = false;
     ap = null;
     reason = "";
     host.wifi.ssid = c.ssid;

@@ -210,7 +210,9 @@ export class Board {
     this.i2c1.reset();
     this.i2c1.attach(this.panelAddress, { receive: (bytes) => this.display.receive(bytes) });
     const espruinoE = new EspruinoE(realm, this.net.interpreter === "codepair");
-    const modules = new Modules(realm);
+    const modules = new Modules(realm, this.flash, (name, code) => {
+      this.sources[name] = code;
+    });
     modules.provide("Storage", realm.object(storageModule(this.flash, realm)));
     modules.provide("http", this.net.module(realm));
     modules.provide("net", this.net.module(realm, "net"));

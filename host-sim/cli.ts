@@ -27,6 +27,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { modulesBeside } from "../build.mjs";
 import { Board } from "./board.ts";
 import { toTerminal } from "./render.ts";
 import { parseEspruinoJSON, stringifyEspruinoJSON } from "./espruino-json.ts";
@@ -249,6 +250,12 @@ async function main(): Promise<void> {
     return fail((err as Error).message, 2);
   }
   if (!existsSync(opts.bundle)) fail(`${opts.bundle} is missing; run \`npm run build\` first`, 1);
+  let modules: Record<string, string> = {};
+  try {
+    modules = modulesBeside(opts.bundle);
+  } catch (err) {
+    fail((err as Error).message, 1);
+  }
   let flash: Flash;
   try {
     flash = new Flash({ file: opts.flashFile });
@@ -420,6 +427,8 @@ async function main(): Promise<void> {
     }
   }
   board.clock.startRealTime();
+  // flashed as the flash tool does: the firmware's Storage modules (built beside the bundle), then the bundle
+  for (const name of Object.keys(modules)) flash.set(name, modules[name]);
   board.boot(readFileSync(opts.bundle, "utf8"));
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));

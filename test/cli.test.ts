@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { MOCK_OF, configurePanel, mockConfig, parseArgs } from "../host-sim/cli.ts";
 import { Flash } from "../host-sim/storage.ts";
 import { startMockProviders } from "../host-sim/providers/index.ts";
-import { ROOT, firmwareBundle } from "./support/firmware.ts";
+import { ROOT, writeFirmware } from "./support/firmware.ts";
 
 const TSX = join(ROOT, "node_modules/.bin/tsx");
 
@@ -28,8 +28,7 @@ function runCliOnTerminal(args: string[]) {
 }
 
 beforeAll(async () => {
-  bundleFile = join(mkdtempSync(join(tmpdir(), "codepair-cli-")), "firmware.js");
-  writeFileSync(bundleFile, await firmwareBundle());
+  bundleFile = await writeFirmware(mkdtempSync(join(tmpdir(), "codepair-cli-")));
 });
 
 describe("simulator CLI", () => {

@@ -48,9 +48,7 @@ describe("config: checked field by field", () => {
 
   // one wrong field at a time, and what the device says of it
   const cases: [string, unknown, string][] = [
-    ["wifi", undefined, "wifi.ssid missing"],
     ["wifi", "home", "wifi must be an object"],
-    ["wifi.ssid", "", "wifi.ssid missing"],
     ["wifi.ssid", 7, "wifi.ssid must be text"],
     ["wifi.ssid", "x".repeat(33), "wifi.ssid longer than 32 bytes"],
     ["wifi.password", "short", "wifi.password must be 8..63 characters"],
@@ -93,6 +91,14 @@ describe("config: checked field by field", () => {
     });
   }
 
+  it("no network (none, or an empty name) is no problem: the device starts WiFi set-up", () => {
+    for (const wifi of [undefined, { ssid: "" }, { password: "" }]) {
+      const c = checkConfig({ ...GOOD, wifi });
+      expect(c.problems).toEqual([]);
+      expect(c.config.wifi.ssid).toBe("");
+    }
+  });
+
   it("Kinde and Auth0 need their tenant's base; an RFC 8628 server its endpoints", () => {
     expect(checkConfig({ ...GOOD, provider: "kinde" }).problems).toEqual(["base missing"]);
     expect(checkConfig({ ...GOOD, provider: "auth0" }).problems).toEqual(["base missing"]);
@@ -111,7 +117,7 @@ describe("config: checked field by field", () => {
 
   it("every problem is listed, in the order of the fields; unknown fields are named, not fatal", () => {
     const c = checkConfig({ wifi: { ssid: "", pasword: "x" }, clientId: "", display: { height: 16, colour: "blue" }, extra: 1, ca: PEM });
-    expect(c.problems).toEqual(["wifi.ssid missing", "clientId missing", "display.height must be 64 or 32"]);
+    expect(c.problems).toEqual(["clientId missing", "display.height must be 64 or 32"]);
     expect(c.unknown).toEqual(["wifi.pasword", "display.colour", "extra"]);
     const fine = checkConfig({ ...GOOD, colour: "blue", wifi: { ...GOOD.wifi, hidden: true } });
     expect(fine.problems).toEqual([]);
@@ -136,7 +142,7 @@ describe("config: checked field by field", () => {
   it("on the board: the setup screen names the first problem, the console every one; nothing crashes", async () => {
     for (const [config, first, said] of [
       [{ ...GOOD, clientId: undefined }, "clientId missing", ["clientId missing"]],
-      [{ ...GOOD, wifi: { ssid: "" }, display: { address: 1 } }, "wifi.ssid missing", ["wifi.ssid missing", "display.address must be 60 or 61"]],
+      [{ ...GOOD, wifi: { ssid: "" }, display: { address: 1 } }, "display.address must be 60 or 61", ["display.address must be 60 or 61"]],
       [{ ...GOOD, base: "http://api.simkl.com" }, "base must be https", ["base must be https"]],
     ] as [Record<string, unknown>, string, string[]][]) {
       const { board, lines } = await bootWith(JSON.stringify(config));

@@ -12,7 +12,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { checkConfig } from "../firmware/store/config.ts";
 import { CHUNK, expectedReport, uploadText } from "../tools/flash.ts";
 import { ESPRUINO, cleanLine, espruinoBoard, outputLines } from "./support/espruino.ts";
-import { ROOT, firmwareBundle } from "./support/firmware.ts";
+import { ROOT, firmwareBundle, firmwareModules } from "./support/firmware.ts";
+import { WIFI_SLOTS } from "../firmware/store/wifi.ts";
 
 const TSX = join(ROOT, "node_modules/.bin/tsx");
 const PASSWORD = "Tr0ub4dor&3-wifi";
@@ -30,6 +31,8 @@ let goodConfig = "";
 /** the current firmware, built from the sources */
 let firmware: Buffer;
 let firmwareFile = "";
+/** the firmware's Storage modules, written beside the bundles as build.mjs writes them */
+let modules: Record<string, Buffer> = {};
 /** every byte value, the ones a console or a JS string could trip on among them, and a length that fills no chunk */
 let allBytes: Buffer;
 let allBytesFile = "";
@@ -121,6 +124,11 @@ beforeAll(async () => {
   // as build.mjs writes dist/firmware.js
   firmware = Buffer.from(await firmwareBundle(), "utf8");
   firmwareFile = file("firmware.js", firmware);
+  const built = await firmwareModules();
+  for (const name of Object.keys(built)) {
+    file(name + ".js", built[name]);
+    modules[name] = Buffer.from(built[name], "utf8");
+  }
   const parts: number[] = [];
   for (let round = 0; round < 9; round++) for (let b = 0; b < 256; b++) parts.push(round % 2 ? 255 - b : b);
   for (const c of '\r\n\x10\x1b\x03"\'\\`${}</script>\n\r') parts.push(c.charCodeAt(0));
@@ -179,7 +187,7 @@ describe("flash --dry-run: what would be sent", () => {
     const { run, text } = dryRun(goodConfig, firmwareFile, "good-out.js");
     expect(run.status).toBe(0);
     // the CLI (its -o) changed nothing: no minification, module code, reset or clock of its own
-    expect(text).toBe(uploadText(storedConfig(GOOD), firmware));
+    expect(text).toBe(uploadText(storedConfig(GOOD), firmware, modules, true));
     expect(text.split("\n")[0]).toBe("reset();");
     expect(run.stdout).toContain('WiFi "Café ☕ net" (password set)');
     expect(run.all).not.toContain(PASSWORD);
@@ -198,6 +206,8 @@ describe("flash --dry-run: what would be sent", () => {
       expect(run.status).toBe(0);
       const result = evaluate(text);
       expect(result.files.get(".bootcde")!.equals(bundle)).toBe(true);
+      expect(Object.keys(modules).length).toBeGreaterThan(0);
+      for (const name of Object.keys(modules)) expect(result.files.get(name)!.equals(modules[name])).toBe(true);
       const stored = result.files.get("codepair.json")!;
       expect(stored.equals(storedConfig(GOOD))).toBe(true);
       // the device's readJSON takes the bytes as they are: the SSID as its UTF-8 bytes
@@ -205,7 +215,7 @@ describe("flash --dry-run: what would be sent", () => {
       expect(result.calls[0]).toBe("reset");
       expect(result.calls[result.calls.length - 1]).toBe("load");
       expect(result.calls.filter((c) => c === "write .bootcde").length).toBe(Math.ceil(bundle.length / CHUNK));
-      expect(result.printed).toEqual(["ESP32 2v29", "codepair-flash " + expectedReport(stored, bundle)]);
+      expect(result.printed).toEqual(["ESP32 2v29", "codepair-flash " + expectedReport(stored, bundle, modules)]);
     }
   });
 
@@ -219,6 +229,29 @@ describe("flash --dry-run: what would be sent", () => {
     expect(result.calls).not.toContain("load");
     expect(result.printed[1]).toMatch(/^codepair-flash \.bootcde /);
     expect(result.printed[2]).toContain("codepair not started");
+  });
+
+  it("a config with no network: sent (the device starts WiFi set-up), and a network set up before is kept", () => {
+    const makers = { provider: "simkl", clientId: "client-1" };
+    const { run, text } = dryRun(file("maker.json", JSON.stringify(makers)), firmwareFile, "maker-out.js");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("config: no WiFi network: the device starts WiFi set-up from a phone");
+    for (const name of WIFI_SLOTS) expect(text).not.toContain(`erase(${JSON.stringify(name)})`);
+    // a config that names a network is the newer word: the network set up before goes
+    const good = dryRun(goodConfig, firmwareFile, "named-out.js");
+    for (const name of WIFI_SLOTS) expect(good.text).toContain(`erase(${JSON.stringify(name)})`);
+  });
+
+  it("refuses a bundle whose modules are not beside it, and sends nothing", () => {
+    const lone = mkdtempSync(join(dir, "lone-"));
+    const bundleFile = join(lone, "firmware.js");
+    writeFileSync(bundleFile, firmware);
+    const out = join(lone, "out.js");
+    const run = flash(["--config", goodConfig, "--bundle", bundleFile, "--dry-run", out]);
+    expect(run.status).toBe(1);
+    for (const name of Object.keys(modules)) expect(run.stderr).toContain(`${name}.js not found`);
+    expect(run.stderr).toContain("nothing sent");
+    expect(existsSync(out)).toBe(false);
   });
 
   it("fetches nothing from the network (connections and DNS look-ups are caught and logged)", () => {
@@ -314,7 +347,7 @@ describe.skipIf(!ESPRUINO)("flash on the real interpreter", () => {
       const { text, out } = dryRun(goodConfig, bundleFile, "real-out.js");
       expect(text).not.toBe("");
       const cwd = mkdtempSync(join(dir, "board-"));
-      const report = "codepair-flash " + expectedReport(storedConfig(GOOD), bundle);
+      const report = "codepair-flash " + expectedReport(storedConfig(GOOD), bundle, modules);
       const lines = await runIn(cwd, out, (l) => (boots ? l.startsWith('{"screen":"splash"') : l === report));
       expect(lines).toContain(report);
       if (boots) expect(lines.some((l) => l.startsWith('{"screen":"splash"'))).toBe(true);
@@ -376,11 +409,11 @@ describe.skipIf(!ESPRUINO)("flash on the real interpreter", () => {
     server.close();
     const ended = await boardEnd;
     expect(run.status, run.all + "\n" + ended).toBe(0);
-    expect(run.all).toContain("codepair.json and .bootcde checked");
+    expect(run.all).toContain("codepair.json, codepair-setup and .bootcde checked");
     expect(run.all).not.toContain(PASSWORD);
     // the board ran the text line by line and booted into codepair
     const said = consoleSeen.join("").split("\n").map(cleanLine);
-    expect(said).toContain("codepair-flash " + expectedReport(storedConfig(GOOD), firmware));
+    expect(said).toContain("codepair-flash " + expectedReport(storedConfig(GOOD), firmware, modules));
     expect(said.some((l) => l.startsWith('{"screen":"splash"')), said.slice(-4).join("\n")).toBe(true);
     const back = await readBack(cwd);
     expect(back.boot.equals(firmware)).toBe(true);

@@ -16,7 +16,7 @@ import { graphicsGlobals } from "../host-sim/graphics.ts";
 import { createRealm } from "../host-sim/realm.ts";
 import { Board } from "../host-sim/board.ts";
 import { startWebPanel } from "../host-sim/web.ts";
-import { ROOT, firmwareBundle } from "./support/firmware.ts";
+import { ROOT, writeFirmware } from "./support/firmware.ts";
 
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const TSX = join(ROOT, "node_modules/.bin/tsx");
@@ -181,8 +181,7 @@ describe("the simulator's page in Chromium", () => {
   // Without Chromium each test fails (not skipped) saying how to install it.
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) return;
-    bundleFile = join(mkdtempSync(join(tmpdir(), "codepair-web-")), "firmware.js");
-    writeFileSync(bundleFile, await firmwareBundle());
+    bundleFile = await writeFirmware(mkdtempSync(join(tmpdir(), "codepair-web-")));
     browser = await chromium.launch({ executablePath: CHROMIUM });
   }, 30000);
 

@@ -26,6 +26,7 @@ import { crc32 } from "node:zlib";
 import { CONFIG_FILE, checkConfig, type ConfigCheck } from "../firmware/store/config.ts";
 import { WIFI_SLOTS } from "../firmware/store/wifi.ts";
 import { namesBeside } from "./config-schema.ts";
+import { modulesBeside } from "../build.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const BOARD_JSON = join(ROOT, "tools/espruino-esp32.json");
@@ -180,30 +181,43 @@ export function storageWrites(name: string, data: Buffer): string[] {
   return lines;
 }
 
-/** What the board should report once both files are written: lengths and CRC32s. */
-export function expectedReport(config: Buffer, bundle: Buffer): string {
-  return `${BOOT_FILE} ${bundle.length} ${crc32(bundle)} ${CONFIG_FILE} ${config.length} ${crc32(config)}`;
+/** The firmware's Storage modules (build.mjs's FIRMWARE_MODULES), name → code, flashed beside the bundle. */
+export type Modules = Record<string, Buffer>;
+
+/** The files the board should hold once all are written, in the report's order: .bootcde, the config, the modules. */
+function flashedNames(modules: Modules): string[] {
+  return [BOOT_FILE, CONFIG_FILE].concat(Object.keys(modules));
+}
+
+/** What the board should report once every file is written: each name, length and CRC32. */
+export function expectedReport(config: Buffer, bundle: Buffer, modules: Modules): string {
+  const data: Modules = Object.assign({ [BOOT_FILE]: bundle, [CONFIG_FILE]: config }, modules);
+  return flashedNames(modules)
+    .map((name) => `${name} ${data[name].length} ${crc32(data[name])}`)
+    .join(" ");
 }
 
 /**
- * The text sent to the board's console, a statement a line: reset, the config, the bundle in
- * chunks, then a report of what Storage holds, and codepair started if that is what was sent.
+ * The text sent to the board's console, a statement a line: reset, the config, the firmware's
+ * modules and the bundle in chunks, then a report of what Storage holds, and codepair started
+ * if that is what was sent. `forgetNetwork`: the config names a network, so the one a set-up
+ * saved (firmware/store/wifi.ts), which would take its place, is erased; a config without one
+ * keeps it (a new firmware flashed over a device set up from a phone stays on its network).
  */
-export function uploadText(config: Buffer, bundle: Buffer): string {
-  const want = expectedReport(config, bundle);
+export function uploadText(config: Buffer, bundle: Buffer, modules: Modules, forgetNetwork: boolean): string {
+  const want = expectedReport(config, bundle, modules);
   const report =
-    `(function(s){var b=s.read(${JSON.stringify(BOOT_FILE)}),c=s.read(${JSON.stringify(CONFIG_FILE)}),` +
-    `r=${JSON.stringify(BOOT_FILE + " ")}+(b?b.length+" "+E.CRC32(b):"missing")+${JSON.stringify(" " + CONFIG_FILE + " ")}+(c?c.length+" "+E.CRC32(c):"missing");` +
+    `(function(s){var r=${JSON.stringify(flashedNames(modules))}.map(function(n){var f=s.read(n);return n+" "+(f?f.length+" "+E.CRC32(f):"missing");}).join(" ");` +
     `print(${JSON.stringify(REPORT + " ")}+r);` +
     `if(r==${JSON.stringify(want)})load();else print(${JSON.stringify(REPORT + ": Storage does not hold what was sent; codepair not started")});` +
     `})(require("Storage"));`;
   // reset() runs once the line is done and drops a line half received by then: the CLI pauses
   // 250 ms after it, and the next line is one any tail of which is harmless (no quote, no open
   // bracket), naming the firmware in the board's output.
-  // the network a set-up saved (firmware/store/wifi.ts) would take the place of the config's:
-  // the config flashed now is the newer word
-  const forget = WIFI_SLOTS.map((name) => `require("Storage").erase(${JSON.stringify(name)});`).join("");
-  return ["reset();", "print(process.env.BOARD,process.env.VERSION);", ...storageWrites(CONFIG_FILE, config), forget, ...storageWrites(BOOT_FILE, bundle), report].join("\n") + "\n";
+  const forget = forgetNetwork ? [WIFI_SLOTS.map((name) => `require("Storage").erase(${JSON.stringify(name)});`).join("")] : [];
+  const moduleWrites: string[] = [];
+  for (const name of Object.keys(modules)) moduleWrites.push(...storageWrites(name, modules[name]));
+  return ["reset();", "print(process.env.BOARD,process.env.VERSION);", ...storageWrites(CONFIG_FILE, config), ...forget, ...moduleWrites, ...storageWrites(BOOT_FILE, bundle), report].join("\n") + "\n";
 }
 
 /** The espruino CLI's settings: send the text as it is, look nothing up online. */
@@ -233,12 +247,14 @@ export function redact(text: string, secrets: string[]): string {
   return out;
 }
 
-function summary(p: PreparedConfig, bundleFile: string, bundle: Buffer): string[] {
+function summary(p: PreparedConfig, bundleFile: string, bundle: Buffer, modules: Modules): string[] {
   const c = p.check.config;
   const wifi = (p.given && p.given.wifi) || {};
   const d = c.display;
   const lines = [
-    `config: WiFi ${JSON.stringify(wifi.ssid)} (${c.wifi.password ? "password set" : "open network, no password"})`,
+    c.wifi.ssid
+      ? `config: WiFi ${JSON.stringify(wifi.ssid)} (${c.wifi.password ? "password set" : "open network, no password"})`
+      : "config: no WiFi network: the device starts WiFi set-up from a phone (a network set up before is kept)",
   ];
   const pr = c.provider;
   if (pr) {
@@ -249,7 +265,8 @@ function summary(p: PreparedConfig, bundleFile: string, bundle: Buffer): string[
     `config: display ${d.width}x${d.height} at 0x${d.address.toString(16)} (SDA ${d.sda}, SCL ${d.scl}), button GPIO ${c.button.pin} (hold ${c.button.longPress} ms), ` +
       `telnet ${c.telnet ? "on" : "off"}, CA ${c.ca ? c.ca.length + " bytes" : "none"}`,
   );
-  lines.push(`upload: ${CONFIG_FILE} ${p.stored.length} bytes, ${BOOT_FILE} ${bundle.length} bytes (${bundleFile})`);
+  const parts = [`${CONFIG_FILE} ${p.stored.length} bytes`].concat(Object.keys(modules).map((name) => `${name} ${modules[name].length} bytes`));
+  lines.push(`upload: ${parts.join(", ")}, ${BOOT_FILE} ${bundle.length} bytes (${bundleFile})`);
   return lines;
 }
 
@@ -290,13 +307,21 @@ async function main(): Promise<void> {
   if (!existsSync(opts.bundle) || !statSync(opts.bundle).isFile()) fail(`${opts.bundle} not found: build it first (npm run build)`, 1);
   const bundle = readFileSync(opts.bundle);
   if (!bundle.length) fail(`${opts.bundle} is empty`, 1);
+  const modules: Modules = {};
+  try {
+    const beside = modulesBeside(opts.bundle);
+    for (const name of Object.keys(beside)) modules[name] = Buffer.from(beside[name], "latin1");
+  } catch (err) {
+    fail((err as Error).message + "; nothing sent", 1);
+  }
+  const forgetNetwork = !!prepared.check.config.wifi.ssid;
 
-  for (const line of summary(prepared, opts.bundle, bundle)) process.stdout.write(line + "\n");
+  for (const line of summary(prepared, opts.bundle, bundle, modules)) process.stdout.write(line + "\n");
 
   const work = mkdtempSync(join(tmpdir(), "codepair-flash-"));
   chmodSync(work, 0o700);
   try {
-    const text = uploadText(prepared.stored, bundle);
+    const text = uploadText(prepared.stored, bundle, modules, forgetNetwork);
     const uploadFile = join(work, "upload.js");
     writeFileSync(uploadFile, text, { encoding: "latin1", mode: 0o600 });
 
@@ -322,13 +347,13 @@ async function main(): Promise<void> {
 
     process.stdout.write(`sending to ${opts.port} at ${opts.baud} baud (about ${Math.round((text.length * 10) / opts.baud + text.split("\n").length * 0.25)} s)…\n`);
     const result = await cliSend(uploadFile, opts.port, opts.baud, secrets);
-    const want = expectedReport(prepared.stored, bundle);
+    const want = expectedReport(prepared.stored, bundle, modules);
     const took = ((Date.now() - started) / 1000).toFixed(1);
     if (result.report === undefined) {
       fail(`no report from the board on ${opts.port}: it was not flashed, or not completely` + (result.errors ? ":\n" + result.errors : ""), 1);
     }
     if (result.report !== want) fail(`the board holds something else than was sent (${result.report}; want ${want}): run again`, 1);
-    process.stdout.write(`flashed in ${took} s: ${CONFIG_FILE} and ${BOOT_FILE} checked (length, CRC32); codepair is starting\n`);
+    process.stdout.write(`flashed in ${took} s: ${[CONFIG_FILE].concat(Object.keys(modules)).join(", ")} and ${BOOT_FILE} checked (length, CRC32); codepair is starting\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

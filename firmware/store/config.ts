@@ -87,8 +87,11 @@ export const PASSWORD_MAX = 63;
 export function configSchema() {
   return group({
     wifi: group({
-      /** the network's name (its SSID: IEEE 802.11 counts it in bytes) */
-      ssid: text({ need: true, max: SSID_MAX }),
+      /**
+       * the network's name (its SSID: IEEE 802.11 counts it in bytes)
+       * @default none: WiFi set-up from a phone (below)
+       */
+      ssid: text({ max: SSID_MAX }),
       /** the network's WPA2 passphrase; none for an open network */
       password: text({ min: PASSWORD_MIN, max: PASSWORD_MAX }),
     }),

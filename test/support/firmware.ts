@@ -1,7 +1,8 @@
 // The firmware bundle as it is flashed: built from the current sources by the same function
 // build.mjs uses (byte for byte what `node build.mjs` writes), once per test file.
-import { resolve } from "node:path";
-import { bundleFirmware } from "../../build.mjs";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { bundleFirmware, bundleModules } from "../../build.mjs";
 import { CONFIG_FILE } from "../../firmware/store/config.ts";
 import { Board } from "../../host-sim/board.ts";
 import { Flash } from "../../host-sim/storage.ts";
@@ -17,6 +18,32 @@ export function firmwareBundle(): Promise<string> {
     });
   }
   return cached;
+}
+
+let cachedModules: Promise<Record<string, string>> | undefined;
+
+/** The firmware's Storage modules (build.mjs's FIRMWARE_MODULES), name → code, as `node build.mjs` writes them. */
+export function firmwareModules(): Promise<Record<string, string>> {
+  if (!cachedModules) cachedModules = bundleModules();
+  return cachedModules;
+}
+
+/** Writes the firmware's Storage modules into a simulated board's flash, as the flash tool does. */
+export async function flashModules(flash: Flash): Promise<void> {
+  const modules = await firmwareModules();
+  for (const name of Object.keys(modules)) flash.set(name, modules[name]);
+}
+
+/**
+ * Writes the firmware as `node build.mjs` leaves it in dist/: the bundle as `dir`/firmware.js,
+ * each Storage module beside it as `dir`/NAME.js. Returns the bundle's path.
+ */
+export async function writeFirmware(dir: string): Promise<string> {
+  const modules = await firmwareModules();
+  for (const name of Object.keys(modules)) writeFileSync(join(dir, name + ".js"), modules[name]);
+  const file = join(dir, "firmware.js");
+  writeFileSync(file, await firmwareBundle());
+  return file;
 }
 
 /** The part of the device config that says how the panel is wired. */
