@@ -3,37 +3,15 @@
 // at its peak while the page is served and the form saved. Prints figures; asserts nothing.
 //
 //   npx tsx bench/setup.ts            (ESPRUINO=/path/to/espruino for the interpreter)
-import { build } from "esbuild";
 import net from "node:net";
 import { resolve } from "node:path";
-import { ESPRUINO_MODULES, ESPRUINO_SYNTAX } from "../build.mjs";
-import { fontPlugin } from "../tools/fontpack.mjs";
 import { networksToList, setupPage } from "../firmware/setup/page.ts";
-import { ESPRUINO, runLive } from "../test/support/espruino.ts";
+import { ESPRUINO, WIFI_STAND_IN, flashedProgram, runLive } from "../test/support/espruino.ts";
 import { get, postForm } from "../test/support/setup-client.ts";
 import { portalProgram, setupBundle } from "../test/support/setup-device.ts";
-import { firmwareBundle } from "../test/support/firmware.ts";
+import { firmwareBundle, firmwareModules } from "../test/support/firmware.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
-
-async function minifiedBytes(contents: string): Promise<number> {
-  const out = await build({
-    stdin: { contents, resolveDir: ROOT, loader: "ts" },
-    bundle: true,
-    write: false,
-    minify: true,
-    format: "cjs",
-    platform: "neutral",
-    target: "es2015",
-    supported: ESPRUINO_SYNTAX,
-    external: ESPRUINO_MODULES,
-    charset: "ascii",
-    logLevel: "silent",
-    plugins: [fontPlugin()],
-    define: { __VERSION__: '"0"', __TRUST_ROOTS__: '""' },
-  });
-  return out.outputFiles[0].contents.length;
-}
 
 async function main(): Promise<void> {
   console.log("== the set-up page");
@@ -43,12 +21,12 @@ async function main(): Promise<void> {
     console.log(`${what.padEnd(46)} ${Buffer.byteLength(page)} bytes`);
   }
 
-  console.log("== code size (minified, as in the bundle)");
-  // the device's bundle (life.ts starts set-up: it is in it), and set-up's own modules alone
-  const device = await minifiedBytes('import "./firmware/main";');
-  const alone = await minifiedBytes('import { startSetup } from "./firmware/setup/session"; (global as any).setup = startSetup;');
-  console.log(`the device's bundle                    ${device} bytes`);
-  console.log(`  set-up's modules alone (session, portal, page, form, dns, ap, store/wifi) ${alone} bytes`);
+  console.log("== code size (as build.mjs writes them)");
+  // set-up is a Storage module of its own: the bundle holds only the life's part of it
+  const device = Buffer.byteLength(await firmwareBundle());
+  const modules = await firmwareModules();
+  console.log(`the device's bundle (.bootcde)          ${device} bytes`);
+  for (const name of Object.keys(modules)) console.log(`the Storage module ${name.padEnd(20)} ${Buffer.byteLength(modules[name])} bytes (loaded only while set-up is up)`);
 
   console.log("== real interpreter");
   if (!ESPRUINO) {
@@ -92,20 +70,11 @@ async function main(): Promise<void> {
  * The whole device in set-up mode on the interpreter: the firmware bundle with a config that
  * has no network, the WiFi module a stand-in with set-up's members (the Linux build has none),
  * the page served on the interpreter's port 80 (run as root), E.hwRand real, the bundle run
- * from .bootcde as the flash tool leaves it (run from text it does not fit: see
- * /work/notes/issue16-setup2.md). JsVars sampled
+ * from .bootcde with set-up's module beside it, as the flash tool leaves them. JsVars sampled
  * every 20 ms from power-up to the save; the page fetched three times, then the form posted.
  */
 async function wholeDevice(): Promise<void> {
   console.log("== the whole device in set-up mode (real interpreter, WiFi a stand-in)");
-  const wifi =
-    'Modules.addCached("Wifi", "' +
-    "exports.connect=function(s,o,cb){setTimeout(function(){cb(null);},10);};exports.on=function(){};" +
-    "exports.disconnect=function(cb){if(cb)setTimeout(cb,0);};" +
-    "exports.scan=function(cb){setTimeout(function(){cb([{ssid:'home',rssi:-50,authMode:'wpa2'},{ssid:'cafe',rssi:-70,authMode:'open'}]);},50);};" +
-    "exports.startAP=function(s,o,cb){print('AP UP');setTimeout(function(){cb(null);},10);};exports.stopAP=function(cb){print('AP DOWN');if(cb)setTimeout(cb,0);};" +
-    "exports.getAPIP=function(){return {ip:'192.168.4.1',netmask:'255.255.255.0',gw:'192.168.4.1',mac:'24:0a:c4:00:00:02'};};" +
-    '");\n';
   const prelude =
     'var peak = 0; setInterval(function () { var u = process.memory().usage; if (u > peak) peak = u; }, 20);\n' +
     'setInterval(function () { print("USAGE now " + process.memory().usage + ", peak " + peak + " of " + process.memory().total); }, 1000);\n';
@@ -113,17 +82,12 @@ async function wholeDevice(): Promise<void> {
   const lines: string[] = [];
   let up: () => void = () => {};
   const isUp = new Promise<void>((r) => (up = r));
-  // as the device runs it: from .bootcde in flash (function code stays in flash), not from text
-  const boot = wifi + prelude + (await firmwareBundle());
-  let loader = 'var S = require("Storage"); S.erase(".bootcde");\n';
-  for (let i = 0; i < boot.length; i += 2048) {
-    const part = Buffer.from(boot.slice(i, i + 2048), "latin1").toString("base64");
-    loader += `S.write(".bootcde", atob("${part}"), ${i}${i === 0 ? ", " + boot.length : ""});\n`;
-  }
-  loader += "setTimeout(function () { load(); }, 100);\n";
+  // as the flash tool leaves Storage: .bootcde (the stand-in and the sampler before the bundle:
+  // load() clears what ran before it) and set-up's own module beside it
+  const loader = flashedProgram(Object.assign({}, await firmwareModules(), { ".bootcde": WIFI_STAND_IN + prelude + (await firmwareBundle()) }));
   const done = runLive(loader, config, (l) => {
     lines.push(l);
-    if (l === "AP UP") setTimeout(up, 500);
+    if (l.startsWith("AP UP")) setTimeout(up, 500);
     return l === "AP DOWN" ? 1500 : false;
   }, 60000);
   await Promise.race([isUp, done]);

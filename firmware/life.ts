@@ -30,14 +30,16 @@
 //
 //  (power-up)                                  → Splash (boot()): after SPLASH, splash over
 //  Splash       splash over, config wrong      → Setup (nothing more happens)
-//  Splash       splash over, no network the only problem, or the button held → listen; WifiSetup: set up
+//  Splash       splash over, no network (none flashed, none saved), or the button held → listen; WifiSetup: set up
 //  NoWifi       a completed hold while a failed WiFi waits → WifiSetup: set up (the failed screen says so)
 //  WifiSetup    a short press                  → (stays): the set-up screen's other page
 //  WifiSetup    a completed hold               → (stays): nothing
 //  WifiSetup    saved                          → NoWifi: join the new network
 //  NoWifi       WiFi failed, the first join after set-up → WifiSetup: set up, saying why
-//     set up: stop; the WiFi's retry stopped; the set-up session (setup/session.ts) started; its
-//             access point on screen once it is up
+//     set up: stop; the WiFi's retry stopped; set-up's code loaded (its own Storage module,
+//             codepair-setup: none → the screen says to flash again) and its session
+//             (setup/session.ts) started; its access point on screen once it is up. Saved: the
+//             module dropped from require's cache, so its code leaves memory
 //  Splash       splash over, Storage crowded   → Compacting: compact → NoWifi: listen (button, WiFi drops); join
 //  Splash       splash over                    → NoWifi: listen (button, WiFi drops); join
 //  any, no WiFi WiFi failed (error, JOIN_TIMEOUT) → (stays; NoWifi's screen counts down): after the WiFi wait
@@ -532,13 +534,10 @@ export function createLife(host: LifeHost): Life {
     attempt++;
     ap = null;
     page = 0;
-    reason = why;
-    go(St.WifiSetup);
     const start = host.setup || setupModule();
-    if (!start) {
-      reason = "Set-up is missing: flash the firmware again";
-      return render();
-    }
+    reason = start ? why : "Set-up is missing: flash the firmware again";
+    go(St.WifiSetup);
+    if (!start) return;
     start(
       why,
       (s: SetupSession | null) => {

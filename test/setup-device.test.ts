@@ -90,7 +90,8 @@ describe("WiFi set-up on the device", () => {
     expect(reply!.status).toBe(200);
     const code = (await d.until("code", 120000)).texts[0];
     console.log(`set-up: Save to the code on screen: ${d.board.clock.now - savedAt} ms of board time`);
-    // set-up is gone: no access point, no page, no name server
+    // set-up is gone: its code out of require's cache, no access point, no page, no name server
+    expect(d.board.evaluate("Modules.getCached()")).not.toContain("codepair-setup");
     expect(d.board.wifi.ap).toBeNull();
     expect(d.board.net.listening[80]).toBeUndefined();
     expect(d.board.dgram.bound[53]).toBeUndefined();
@@ -105,6 +106,16 @@ describe("WiFi set-up on the device", () => {
     expect(said).not.toContain(ap.password);
     expect(d.board.uncaught).toEqual([]);
   }, 120000);
+
+  it("set-up's module not in flash (a bundle sent alone): the screen says to flash the firmware again", async () => {
+    device = await startDevice({ kind: "simkl", config: NO_NETWORK });
+    const d = device;
+    d.board.flash.erase("codepair-setup");
+    const shown = await d.until("wifi-setup", SPLASH + 1000);
+    expect(shown.texts).toContain("Set-up is missing: flash the firmware again");
+    expect(d.board.wifi.ap).toBeNull();
+    expect(d.board.uncaught).toEqual([]);
+  });
 
   it("a wrong password: back to set-up, the reason on the panel and on the page; then the right one pairs", async () => {
     device = await startDevice({ kind: "simkl", config: NO_NETWORK });

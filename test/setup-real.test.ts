@@ -7,7 +7,9 @@ import dgram from "node:dgram";
 import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { AP_ALPHABET, AP_PASSWORD_LENGTH, apName, wifiQrText } from "../firmware/setup/ap.ts";
-import { ESPRUINO, runLive, runOnEspruino } from "./support/espruino.ts";
+import { ESPRUINO, WIFI_STAND_IN, flashedProgram, runLive, runOnEspruino } from "./support/espruino.ts";
+import { firmwareBundle, firmwareModules } from "./support/firmware.ts";
+import { get, postForm } from "./support/setup-client.ts";
 import { exercisePortal, NEW_PASSWORD, portalProgram, setupBundle } from "./support/setup-device.ts";
 
 /** A port free on loopback now, for TCP and for UDP. */
@@ -60,4 +62,40 @@ describe.skipIf(!ESPRUINO)("the set-up portal on the real interpreter", () => {
     for (const p of passwords) expect(p).toMatch(new RegExp("^[" + AP_ALPHABET + "]{" + AP_PASSWORD_LENGTH + "}$"));
     expect(new Set(passwords).size).toBe(5);
   });
+
+  it("the whole firmware, flashed as the flash tool leaves it, with no network: set-up loaded from its Storage module, the form saved, set-up gone", async () => {
+    // the interpreter binds the page's port 80 and the name server's 53, as the device does
+    const probe =
+      // once the access point is down: which modules are still loaded, which network files are in Storage
+      '(function(w){var stop=w.stopAP;w.stopAP=function(cb){stop(cb);setTimeout(function(){' +
+      'print("CACHED "+Modules.getCached().join(","));print("SAVED "+require("Storage").list(/^codepair\\.wifi/).join(","));},500);};})(require("Wifi"));\n';
+    const files: Record<string, string> = Object.assign({}, await firmwareModules(), { ".bootcde": WIFI_STAND_IN + probe + (await firmwareBundle()) });
+    const lines: string[] = [];
+    let up: () => void = () => {};
+    const isUp = new Promise<void>((r) => (up = r));
+    const done = runLive(flashedProgram(files), { provider: "simkl", clientId: "real-test" }, (line) => {
+      lines.push(line);
+      if (line.startsWith("AP UP ")) setTimeout(up, 500);
+      return line.startsWith("SAVED") ? 1000 : false;
+    }, 90000);
+    await Promise.race([isUp, done]);
+    expect(lines).toContain("AP UP codepair-0002");
+    expect(lines.some((l) => l.startsWith('{"screen":"wifi-setup"'))).toBe(true);
+    const page = await get(80);
+    expect(page && page.status).toBe(200);
+    expect(page!.body).toContain("home");
+    expect(page!.body).toContain("cafe");
+    const saved = await postForm(80, "ssid=home&other=&password=" + encodeURIComponent(NEW_PASSWORD));
+    expect(saved && saved.status).toBe(200);
+    await done;
+    expect(lines).toContain("AP DOWN");
+    // set-up's code left memory once the network was saved; the network is in its record
+    const cached = lines.find((l) => l.startsWith("CACHED "));
+    expect(cached).toBeDefined();
+    expect(cached).not.toContain("codepair-setup");
+    expect(lines.find((l) => l.startsWith("SAVED "))).toMatch(/codepair\.wifi[01]/);
+    // then the device joins the network saved
+    expect(lines.some((l) => l.startsWith('{"screen":"wifi"') && l.indexOf("home") >= 0)).toBe(true);
+    expect(lines.join("\n")).not.toContain(NEW_PASSWORD);
+  }, 120000);
 });

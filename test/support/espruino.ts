@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Board, type BoardOptions } from "../../host-sim/board.ts";
+import { storageWrites } from "../../tools/flash.ts";
 
 /** Path of the real interpreter, or undefined: then the tests that need it are skipped. */
 export const ESPRUINO = process.env.ESPRUINO || undefined;
@@ -95,7 +96,25 @@ export function i2cLines(board: Board): string[] {
 
 /** The Linux build has no Wifi module: a stand-in that joins at once, put in front of a bundle. */
 export const WIFI_STAND_IN =
-  'Modules.addCached("Wifi", "exports.connect=function(s,o,cb){setTimeout(function(){cb(null);},10);};exports.on=function(){};");\n';
+  'Modules.addCached("Wifi", "' +
+  "exports.connect=function(s,o,cb){setTimeout(function(){cb(null);},10);};exports.on=function(){};" +
+  // set-up's members: a scan that hears two networks, an access point that says when it is up and down
+  "exports.disconnect=function(cb){if(cb)setTimeout(cb,0);};" +
+  "exports.scan=function(cb){setTimeout(function(){cb([{ssid:'home',rssi:-50,authMode:'wpa2'},{ssid:'cafe',rssi:-70,authMode:'open'}]);},50);};" +
+  "exports.startAP=function(s,o,cb){print('AP UP '+s);setTimeout(function(){cb(null);},10);};exports.stopAP=function(cb){print('AP DOWN');if(cb)setTimeout(cb,0);};" +
+  "exports.getAPIP=function(){return {ip:'192.168.4.1',netmask:'255.255.255.0',gw:'192.168.4.1',mac:'24:0a:c4:00:00:02'};};" +
+  '");\n';
+
+/**
+ * A program that leaves Storage as the flash tool does, then boots from it: each of `files`
+ * (name → code: .bootcde, the firmware's modules) written in chunks, then load(). So the
+ * firmware runs from flash (its functions' code stays there), not as text.
+ */
+export function flashedProgram(files: Record<string, string>): string {
+  const lines: string[] = [];
+  for (const name of Object.keys(files)) lines.push(...storageWrites(name, Buffer.from(files[name], "latin1")));
+  return lines.join("\n") + "\nsetTimeout(function () { load(); }, 100);\n";
+}
 
 /**
  * Runs a bundle on the interpreter with `config` in its Storage and the WiFi stand-in, live
