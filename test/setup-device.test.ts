@@ -6,6 +6,7 @@
 // hold on the WiFi-failed screen, start set-up too.
 import { afterEach, describe, expect, it } from "vitest";
 import { SPLASH } from "../firmware/app.ts";
+import { JOIN_TIMEOUT } from "../firmware/life.ts";
 import { CONFIG_FILE } from "../firmware/store/config.ts";
 import { WIFI_SLOTS } from "../firmware/store/wifi.ts";
 import { SIM_NETWORK } from "../host-sim/cli.ts";
@@ -117,7 +118,7 @@ describe("WiFi set-up on the device", () => {
     expect(d.board.uncaught).toEqual([]);
   });
 
-  it("a wrong password: back to set-up, the reason on the panel and on the page; then the right one pairs", async () => {
+  it("a wrong password, a network not found, a join timed out: back to set-up, the reason on the panel and on the page; then the right one pairs", async () => {
     device = await startDevice({ kind: "simkl", config: NO_NETWORK });
     const d = device;
     await d.until("wifi-setup", SPLASH + 1000);
@@ -135,6 +136,12 @@ describe("WiFi set-up on the device", () => {
     // a network out of range: not found
     expect((await post(d, "far-away", "whatever-it-is"))!.status).toBe(200);
     expect((await d.until("wifi-setup", 120000)).texts).toEqual(["far-away: Network not found"]);
+    joinWith(d, await setUpShown(d));
+    // a join that takes longer than the device waits: time-out
+    d.board.wifi.joinDelayMs = JOIN_TIMEOUT + 5000;
+    expect((await post(d, SIM_NETWORK.ssid, SIM_NETWORK.password))!.status).toBe(200);
+    expect((await d.until("wifi-setup", 120000)).texts).toEqual([SIM_NETWORK.ssid + ": Time-out joining"]);
+    d.board.wifi.joinDelayMs = 1500;
     joinWith(d, await setUpShown(d));
     expect((await post(d, SIM_NETWORK.ssid, SIM_NETWORK.password))!.status).toBe(200);
     await d.until("code", 120000);
