@@ -3,6 +3,7 @@
 // globals come from the one module that fakes each API. Flash survives reboots and power
 // cuts; the display controller keeps its RAM over a reboot (the ESP32 resets, the panel
 // stays powered) but starts from its reset state after a power cut.
+import { randomBytes } from "node:crypto";
 import { Clock } from "./clock.ts";
 import { ConsoleLog } from "./console.ts";
 import { Dgram } from "./dgram.ts";
@@ -50,6 +51,8 @@ export class Board {
   readonly uncaught: unknown[] = [];
   /** False after a power cut until the next boot. */
   powered = false;
+  /** E.hwRand's source, an int32 a call: the hardware's random numbers (a picture may fix them). */
+  hwRand: () => number = () => randomBytes(4).readInt32LE(0);
   private code = "";
   /** The text of each file the board's code ran from (the bundle, each console input), for stack traces. */
   private sources: Record<string, string> = {};
@@ -209,7 +212,7 @@ export class Board {
     this.flash.powerOn();
     this.i2c1.reset();
     this.i2c1.attach(this.panelAddress, { receive: (bytes) => this.display.receive(bytes) });
-    const espruinoE = new EspruinoE(realm, this.net.interpreter === "codepair");
+    const espruinoE = new EspruinoE(realm, this.net.interpreter === "codepair", () => this.hwRand());
     const modules = new Modules(realm, this.flash, (name, code) => {
       this.sources[name] = code;
     });

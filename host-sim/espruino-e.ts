@@ -1,15 +1,19 @@
 // Espruino's `E` (the parts the firmware uses: events, byte strings, CRC-32) and `process`.
-import { randomBytes } from "node:crypto";
 import { byteString, toBytes } from "./bytes.ts";
 import type { Realm } from "./realm.ts";
 
 export class EspruinoE {
   private handlers: Record<string, ((...args: unknown[]) => void)[]> = {};
 
-  /** `tlsVerify`: the codepair image, whose process.env has TLS_VERIFY (patches/codepair/0015). */
+  /**
+   * `tlsVerify`: the codepair image, whose process.env has TLS_VERIFY (patches/codepair/0015).
+   * `random`: where E.hwRand's numbers come from (the board's: true random unless a picture
+   * needs the same ones each time).
+   */
   constructor(
     private realm: Realm,
-    private tlsVerify = false,
+    private tlsVerify: boolean,
+    private random: () => number,
   ) {}
 
   emit(event: string, ...args: unknown[]): void {
@@ -30,7 +34,7 @@ export class EspruinoE {
         byteString(toBytes(args, (v) => new this.realm.Error("E.toString: can't convert " + typeof v))),
       getErrorFlags: (): unknown => this.realm.fromHost([]),
       /** A random int32 from the hardware (jshGetRandomNumber: the ESP32's RNG, esp_random). */
-      hwRand: (): number => randomBytes(4).readInt32LE(0),
+      hwRand: (): number => this.random(),
       /** CRC-32 (IEEE 802.3, reflected 0xEDB88320) of the bytes, unsigned: src/jswrap_espruino.c. */
       CRC32: (data: unknown): number => {
         let crc = 0xffffffff;

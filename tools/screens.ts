@@ -123,6 +123,10 @@ export const SCENARIOS: Record<string, Scenario> = {
       return undefined;
     },
   },
+  // no network in the config: WiFi set-up, the access point's QR code (its password from
+  // E.hwRand, fixed here so that the picture stays the same), then its text page after a press
+  "wifi-setup": { screen: "wifi-setup", setup: { config: { wifi: undefined } }, drive: (d) => setUpFor(d, false) },
+  "wifi-setup-text": { screen: "wifi-setup", setup: { config: { wifi: undefined } }, drive: (d) => setUpFor(d, true) },
   // Simkl has not answered yet (the mock holds the reply)
   requesting: {
     screen: "requesting",
@@ -303,6 +307,20 @@ async function pairedAs(d: Device, who: string): Promise<undefined> {
   const code = await codeUp(d);
   d.mock.provider("simkl").approve(code, { who });
   await d.until("paired", 60000);
+  return undefined;
+}
+
+/** WiFi set-up with the access point up and its QR code drawn; `text`: its other page. */
+async function setUpFor(d: Device, text: boolean): Promise<undefined> {
+  let x = 1;
+  d.board.hwRand = () => (x = (Math.imul(x, 1103515245) + 12345) | 0);
+  await d.until("wifi-setup", 10000);
+  // the scan (2 s), the access point, then the QR code built a step at a time
+  await d.run(4000);
+  if (text) {
+    d.board.button.click();
+    await d.run(200);
+  }
   return undefined;
 }
 
