@@ -6,10 +6,10 @@
 import net from "node:net";
 import { resolve } from "node:path";
 import { networksToList, setupPage } from "../firmware/setup/page.ts";
-import { ESPRUINO, WIFI_STAND_IN, flashedProgram, runLive } from "../test/support/espruino.ts";
+import { ESPRUINO, runLive } from "../test/support/espruino.ts";
 import { get, postForm } from "../test/support/setup-client.ts";
 import { portalProgram, setupBundle } from "../test/support/setup-device.ts";
-import { firmwareBundle, firmwareModules } from "../test/support/firmware.ts";
+import { firmwareBundle, firmwareModules, runFlashed } from "../test/support/firmware.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -82,14 +82,12 @@ async function wholeDevice(): Promise<void> {
   const lines: string[] = [];
   let up: () => void = () => {};
   const isUp = new Promise<void>((r) => (up = r));
-  // as the flash tool leaves Storage: .bootcde (the stand-in and the sampler before the bundle:
-  // load() clears what ran before it) and set-up's own module beside it
-  const loader = flashedProgram(Object.assign({}, await firmwareModules(), { ".bootcde": WIFI_STAND_IN + prelude + (await firmwareBundle()) }));
-  const done = runLive(loader, config, (l) => {
+  // as the flash tool leaves Storage: .bootcde (the sampler before the bundle) and set-up's own module beside it
+  const done = runFlashed(config, (l) => {
     lines.push(l);
     if (l.startsWith("AP UP")) setTimeout(up, 500);
     return l === "AP DOWN" ? 1500 : false;
-  }, 60000);
+  }, 60000, prelude);
   await Promise.race([isUp, done]);
   for (let i = 0; i < 3; i++) await get(80);
   const idle = lines.filter((x) => x.startsWith("USAGE")).pop();

@@ -1,21 +1,22 @@
-// The bundle on the real interpreter (when $ESPRUINO names one) pairs with the mock Simkl and
-// the mock Auth0 over real sockets on loopback: its http client, its JSON, its timers. The
-// Linux build has no WiFi: a stand-in module that joins at once is put in front.
+// The bundle on the real interpreter (when $ESPRUINO names one), flashed as the flash tool
+// leaves it, pairs with the mock Simkl and the mock Auth0 over real sockets on loopback: its
+// http client, its JSON, its timers. The Linux build has no WiFi: a stand-in module that joins
+// at once is put in front.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mockConfig, screenOf } from "../host-sim/cli.ts";
 import { startMockProviders, type MockProviders, type ProviderKind } from "../host-sim/providers/index.ts";
-import { ESPRUINO, runLive } from "./support/espruino.ts";
-import { firmwareBundle } from "./support/firmware.ts";
+import { ESPRUINO } from "./support/espruino.ts";
+import { runFlashed } from "./support/firmware.ts";
 
 interface Run {
   lines: string[];
   screens: { screen: string; texts: string[] }[];
 }
 
-/** Runs the bundle with `config` until `onScreen` says stop (see runLive); it sees each screen line. */
-async function runDevice(code: string, config: object, onScreen: (s: { screen: string; texts: string[] }) => boolean | number): Promise<Run> {
+/** Runs the firmware, flashed, with `config` until `onScreen` says stop (see runLive); it sees each screen line. */
+async function runDevice(config: object, onScreen: (s: { screen: string; texts: string[] }) => boolean | number): Promise<Run> {
   const screens: Run["screens"] = [];
-  const lines = await runLive(code, config, (line) => {
+  const lines = await runFlashed(config, (line) => {
     const s = screenOf(line);
     if (!s) return false;
     screens.push(s);
@@ -26,10 +27,8 @@ async function runDevice(code: string, config: object, onScreen: (s: { screen: s
 
 describe.skipIf(!ESPRUINO)("pairing on the real interpreter", () => {
   let mock: MockProviders;
-  let code = "";
   beforeAll(async () => {
     mock = await startMockProviders({ interval: 1 });
-    code = await firmwareBundle();
   });
   afterAll(async () => {
     await mock.close();
@@ -38,7 +37,7 @@ describe.skipIf(!ESPRUINO)("pairing on the real interpreter", () => {
   for (const kind of ["simkl", "auth0"] as ProviderKind[]) {
     it(`${kind}: code on screen, approved, token kept, account shown; no poll after success`, async () => {
       const from = mock.requests.length;
-      const run = await runDevice(code, mockConfig(kind, mock.base(kind)), (s) => {
+      const run = await runDevice(mockConfig(kind, mock.base(kind)), (s) => {
         if (s.screen === "code") setTimeout(() => mock.provider(kind).approve(s.texts[0], { who: "Real Interpreter" }), 1500);
         // three more intervals after "paired": a poll left behind would show
         return s.screen === "paired" ? 3500 : false;

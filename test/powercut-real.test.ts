@@ -11,8 +11,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cutAt, flashAfterCut, isClean, makeScene, removeScene, SCENE_CONFIG, type CutResult, type Scene } from "../tools/powercut.ts";
-import { ESPRUINO, runLive } from "./support/espruino.ts";
-import { firmwareBundle } from "./support/firmware.ts";
+import { ESPRUINO } from "./support/espruino.ts";
+import { runFlashed } from "./support/firmware.ts";
 import { screenOf } from "../host-sim/cli.ts";
 
 const CODEPAIR = process.env.ESPRUINO_CODEPAIR || undefined;
@@ -158,7 +158,7 @@ describe.skipIf(!ESPRUINO)("the firmware compacts a near-full Storage at boot, o
     const prelude =
       'var S=require("Storage");S.write("junk","x",0,S.getFree()-32-50000);S.erase("junk");' +
       'setTimeout(function(){print("STATS "+JSON.stringify(S.getStats()));},4000);\n';
-    const lines = await runLive(await firmwareBundle(), SCENE_CONFIG, (l) => l.startsWith("STATS "), 30000, prelude);
+    const lines = await runFlashed(SCENE_CONFIG, (l) => l.startsWith("STATS "), 30000, prelude);
     const screens = lines.map((l) => screenOf(l)).filter((s) => s !== undefined).map((s) => s!.screen);
     expect(screens.slice(0, 3)).toEqual(["splash", "compacting", "wifi"]);
     const stats = JSON.parse(lines.find((l) => l.startsWith("STATS "))!.slice(6));

@@ -7,8 +7,8 @@ import dgram from "node:dgram";
 import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { AP_ALPHABET, AP_PASSWORD_LENGTH, apName, wifiQrText } from "../firmware/setup/ap.ts";
-import { ESPRUINO, WIFI_STAND_IN, flashedProgram, runLive, runOnEspruino } from "./support/espruino.ts";
-import { firmwareBundle, firmwareModules } from "./support/firmware.ts";
+import { ESPRUINO, runLive, runOnEspruino } from "./support/espruino.ts";
+import { runFlashed } from "./support/firmware.ts";
 import { get, postForm } from "./support/setup-client.ts";
 import { exercisePortal, NEW_PASSWORD, portalProgram, setupBundle } from "./support/setup-device.ts";
 
@@ -69,15 +69,14 @@ describe.skipIf(!ESPRUINO)("the set-up portal on the real interpreter", () => {
       // once the access point is down: which modules are still loaded, which network files are in Storage
       '(function(w){var stop=w.stopAP;w.stopAP=function(cb){stop(cb);setTimeout(function(){' +
       'print("CACHED "+Modules.getCached().join(","));print("SAVED "+require("Storage").list(/^codepair\\.wifi/).join(","));},500);};})(require("Wifi"));\n';
-    const files: Record<string, string> = Object.assign({}, await firmwareModules(), { ".bootcde": WIFI_STAND_IN + probe + (await firmwareBundle()) });
     const lines: string[] = [];
     let up: () => void = () => {};
     const isUp = new Promise<void>((r) => (up = r));
-    const done = runLive(flashedProgram(files), { provider: "simkl", clientId: "real-test" }, (line) => {
+    const done = runFlashed({ provider: "simkl", clientId: "real-test" }, (line) => {
       lines.push(line);
       if (line.startsWith("AP UP ")) setTimeout(up, 500);
       return line.startsWith("SAVED") ? 1000 : false;
-    }, 90000);
+    }, 90000, probe);
     await Promise.race([isUp, done]);
     expect(lines).toContain("AP UP codepair-0002");
     expect(lines.some((l) => l.startsWith('{"screen":"wifi-setup"'))).toBe(true);

@@ -12,8 +12,8 @@ import type { Interpreter } from "../host-sim/http.ts";
 import { startEdge, type Edge } from "../host-sim/providers/edge.ts";
 import { startMockProviders, type MockProviders, type ProviderKind } from "../host-sim/providers/index.ts";
 import { issueServerCert, makeTestCa, type ServerCert, type TestCa } from "../host-sim/tls-certs.ts";
-import { ESPRUINO, ESPRUINO_CODEPAIR, runLive } from "./support/espruino.ts";
-import { firmwareBundle } from "./support/firmware.ts";
+import { ESPRUINO, ESPRUINO_CODEPAIR } from "./support/espruino.ts";
+import { runFlashed } from "./support/firmware.ts";
 import { bootDevice } from "./support/pairing.ts";
 
 const PROVIDERS: ProviderKind[] = ["simkl", "kinde", "auth0"];
@@ -85,14 +85,12 @@ const simulated: Engine = async (kind, provider, opts, stop) => {
 /** The real interpreter of that kind. */
 const real: Engine = async (kind, provider, opts, stop) => {
   const mock = await startMockProviders({ interval: 1 });
-  const code = await firmwareBundle();
   const screens: Seen["screens"] = [];
   // mbedTLS's heap on the ESP32-like builds (patches/common/0004), for the interpreter started here
   if (opts.heapLimit) process.env.ESPR_TLS_HEAP_LIMIT = String(opts.heapLimit);
   try {
     const { edge, result } = await withEdge(mock, opts.cert, (edge) =>
-      runLive(
-        code,
+      runFlashed(
         configFor(provider, edge, opts.ca),
         (line) => {
           const s = screenOf(line);

@@ -6,6 +6,7 @@ import { bundleFirmware, bundleModules } from "../../build.mjs";
 import { CONFIG_FILE } from "../../firmware/store/config.ts";
 import { Board } from "../../host-sim/board.ts";
 import { Flash } from "../../host-sim/storage.ts";
+import { ESPRUINO, WIFI_STAND_IN, flashedProgram, runLive } from "./espruino.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 let cached: Promise<string> | undefined;
@@ -44,6 +45,18 @@ export async function writeFirmware(dir: string): Promise<string> {
   const file = join(dir, "firmware.js");
   writeFileSync(file, await firmwareBundle());
   return file;
+}
+
+/**
+ * Runs the firmware on the real interpreter as a flashed board runs it: Storage as the flash
+ * tool leaves it (the bundle as .bootcde, the firmware's modules beside it, `config`), then
+ * load(). Its functions' code then stays in flash, as on the device; run as text, the bundle
+ * alone takes some 11,000 of the 16,383 JsVars. `prelude` runs at boot before the bundle (with
+ * the WiFi stand-in: load() clears what ran before it). Otherwise as runLive.
+ */
+export async function runFlashed(config: object, onLine: (line: string) => boolean | number, limitMs = 30000, prelude = "", bin = ESPRUINO): Promise<string[]> {
+  const files: Record<string, string> = Object.assign({}, await firmwareModules(), { ".bootcde": WIFI_STAND_IN + prelude + (await firmwareBundle()) });
+  return runLive(flashedProgram(files), config, onLine, limitMs, "", bin);
 }
 
 /** The part of the device config that says how the panel is wired. */
