@@ -15,6 +15,8 @@
 // Kinde or Auth0 tenant, say): there is no approval page then. `--provider rfc8628` configures
 // the device as a generic RFC 8628 client with explicit endpoints, served by the mock Kinde
 // (whose errors are RFC 6749 §5.2's). `--flash FILE` keeps the simulated Storage across runs.
+// `--no-network` leaves the WiFi out of the config: the device starts WiFi set-up, and the
+// page's phone joins its access point and saves the simulated network.
 //
 // `--headless` prints one JSON object a line instead of drawing (and serves no page): every
 // screen change (its name and texts), every HTTP request (method, URL, status: never a header
@@ -23,7 +25,7 @@
 //
 //   tsx host-sim/cli.ts [--headless] [--config FILE] [--provider simkl|kinde|auth0|rfc8628]
 //       [--port N] [--exit-on STATE] [--timeout S] [--height 64|32] [--flash FILE] [--exit-after S]
-//       [--bundle FILE] [--tls] [--interpreter stock|codepair] [--approve-after S [--approve-as NAME]]
+//       [--bundle FILE] [--tls] [--interpreter stock|codepair] [--approve-after S [--approve-as NAME]] [--no-network]
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -85,6 +87,8 @@ export interface CliOptions {
   /** Approve each code this many seconds after it is shown, at the mock, as `approveAs`. */
   approveAfter: number | undefined;
   approveAs: string;
+  /** the config names no WiFi network: the device starts WiFi set-up */
+  noNetwork: boolean;
 }
 
 const USAGE =
@@ -94,6 +98,7 @@ const USAGE =
   "  --config FILE    a device config (JSON) naming real endpoints instead\n" +
   "  --port N         the web page's port on 127.0.0.1 (default: any free one)\n" +
   "  --flash FILE     keep the simulated Storage in FILE across runs\n" +
+  "  --no-network     no WiFi network in the config: the device starts WiFi set-up (the page's phone joins it)\n" +
   "  --tls            the mock providers over HTTPS (a test CA made now, given to the device as ca)\n" +
   "  --interpreter I  stock (2v29 as released) or codepair (the codepair image; default with --tls)\n" +
   "  --headless       JSON lines (screens, HTTP, Storage writes), no page\n" +
@@ -122,6 +127,7 @@ export function parseArgs(argv: string[]): CliOptions {
     interpreter: undefined,
     approveAfter: undefined,
     approveAs: APPROVER,
+    noNetwork: false,
   };
   const seconds = (arg: string, v: string): number => {
     const s = Number(v);
@@ -145,6 +151,7 @@ export function parseArgs(argv: string[]): CliOptions {
     else if (arg === "--bundle") opts.bundle = resolve(value());
     else if (arg === "--headless") opts.headless = true;
     else if (arg === "--tls") opts.tls = true;
+    else if (arg === "--no-network") opts.noNetwork = true;
     else if (arg === "--interpreter") {
       const k = value();
       if (k !== "stock" && k !== "codepair") throw new Error("--interpreter is stock or codepair");
@@ -295,11 +302,13 @@ async function main(): Promise<void> {
       if (interpreter === "codepair") config.ca = ca.cert;
     }
   }
+  if (opts.noNetwork) delete config.wifi;
   writeConfig(flash, config);
   configurePanel(flash, opts.height);
   const board = new Board({ panel: { height: opts.height }, flash, interpreter });
-  // The simulated WiFi has the network the config names: the host's own network is the LAN.
-  const wifi = config.wifi;
+  // The simulated WiFi has the network the config names (the host's own network is the LAN), or
+  // with none, the simulated one, for WiFi set-up to save.
+  const wifi = config.wifi || SIM_NETWORK;
   if (wifi && typeof wifi.ssid === "string") board.wifi.networks[wifi.ssid] = typeof wifi.password === "string" ? wifi.password : "";
   // the hold that re-pairs, as the device reads it from its config
   const longPress = checkConfig(config).config.button.longPress;
@@ -399,6 +408,7 @@ async function main(): Promise<void> {
       const s = screenOf(line);
       if (s) {
         page.screen = s.screen;
+        page.texts = s.texts;
         approveLater(s);
       } else process.stdout.write(`[device] ${line}\n`);
     };
