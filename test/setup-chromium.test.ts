@@ -9,9 +9,13 @@
 // checks on it are written so that a failure does not show it.
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { SPLASH } from "../firmware/app.ts";
 import { SIM_NETWORK } from "../host-sim/cli.ts";
+import { startWebPanel } from "../host-sim/web.ts";
 import { readQr } from "./support/camera.ts";
 import { oledPixels, readCodeOnPage, simulatorPages, waitForScreen } from "./support/chromium.ts";
+import { startDevice } from "./support/pairing.ts";
+import { rawRequest } from "./support/setup-client.ts";
 
 /** The access point's name (from the MAC) and password (firmware/setup/ap.ts: 10 of an alphabet without look-alikes). */
 const AP_NAME = /^codepair-[0-9A-F]{4}$/;
@@ -128,4 +132,51 @@ describe("WiFi set-up from the simulator's page, in Chromium", () => {
       expect(await readCodeOnPage(page)).toMatch(/^[A-Z0-9]{5}$/);
     });
   }, 60000);
+});
+
+describe("the page's phone, on the simulator's server", () => {
+  it("joins only with the access point's name and password, from its own page; its browser reaches the device's page only while on it, at its own address", async () => {
+    const d = await startDevice({ kind: "simkl", config: { wifi: undefined } });
+    const none = (): void => {};
+    const web = await startWebPanel({
+      board: d.board,
+      controls: { press: none, release: none, reboot: none, power: none, accessPoint: none },
+      approval: "",
+      source: "the mock Simkl",
+      longPress: 3000,
+    });
+    try {
+      await d.until("wifi-setup", SPLASH + 1000);
+      await d.run(3000); // the scan, then the access point
+      const ap = d.board.wifi.ap!;
+      expect(ap).not.toBeNull();
+      const join = async (ssid: string, password: string, headers?: Record<string, string>) => {
+        const r = await fetch(web.url + "phone/join", { method: "POST", body: new URLSearchParams({ ssid, password }), headers });
+        return r.status === 200 ? await r.json() : r.status;
+      };
+      const m = /"phoneBrowser":"http:\/\/127\.0\.0\.1:(\d+)\/"/.exec(await (await fetch(web.url)).text());
+      expect(m).not.toBeNull();
+      const port = Number(m![1]);
+      const open = (host: string) => rawRequest(port, ["GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n"], 0, 5000);
+      d.board.clock.startRealTime();
+
+      // on no network yet: the phone's browser reaches nothing
+      expect(await open("127.0.0.1:" + port)).toBeNull();
+      expect(await join(ap.ssid, ap.password.slice(1))).toEqual({ joined: false, why: "Incorrect password" });
+      expect(await join("codepair-0000", ap.password)).toEqual({ joined: false, why: "Network not found" });
+      expect(await join(ap.ssid, ap.password, { Origin: "http://example.com" })).toBe(403);
+      expect(await open("127.0.0.1:" + port)).toBeNull();
+
+      expect(await join(ap.ssid, ap.password)).toEqual({ joined: true, why: "" });
+      const page = await open("127.0.0.1:" + port);
+      expect(page!.status).toBe(200);
+      expect(page!.body).toContain('value="' + SIM_NETWORK.ssid + '"');
+      // this address under another name (a page elsewhere, by DNS rebinding): closed, nothing said
+      expect(await open("attacker.example:" + port)).toBeNull();
+    } finally {
+      d.board.clock.stopRealTime();
+      await web.close();
+      await d.close();
+    }
+  }, 30000);
 });
