@@ -158,6 +158,8 @@ export async function startWebPanel(o: WebPanelOptions): Promise<WebPanel> {
     const host = req.headers.host || "";
     if (host !== "127.0.0.1:" + port && host !== "localhost:" + port) return reply(res, 421, "text/plain", "wrong host\n");
     const path = (req.url || "/").split("?")[0];
+    /** A POST from a page elsewhere (a cross-site POST carries its own Origin). */
+    const crossOrigin = (from: string | undefined): boolean => from !== undefined && from !== origin && from !== "http://" + host;
     if (req.method === "GET" && path === "/") return reply(res, 200, "text/html; charset=utf-8", page());
     if (req.method === "GET" && path === "/events") {
       res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-store" });
@@ -168,8 +170,7 @@ export async function startWebPanel(o: WebPanelOptions): Promise<WebPanel> {
     }
     if (req.method === "GET" && path === "/jsqr.js") return reply(res, 200, "text/javascript; charset=utf-8", readFileSync(JSQR, "utf8"));
     if (req.method === "POST" && path === "/phone/join") {
-      const from = req.headers.origin;
-      if (from !== undefined && from !== origin && from !== "http://" + host) return reply(res, 403, "text/plain", "cross-origin\n");
+      if (crossOrigin(req.headers.origin)) return reply(res, 403, "text/plain", "cross-origin\n");
       let body = "";
       req.setEncoding("utf8");
       req.on("data", (chunk: string) => {
@@ -186,8 +187,7 @@ export async function startWebPanel(o: WebPanelOptions): Promise<WebPanel> {
     }
     const action = actions[path];
     if (req.method === "POST" && action) {
-      const from = req.headers.origin;
-      if (from !== undefined && from !== origin && from !== "http://" + host) return reply(res, 403, "text/plain", "cross-origin\n");
+      if (crossOrigin(req.headers.origin)) return reply(res, 403, "text/plain", "cross-origin\n");
       req.resume();
       action();
       panel.publish();
