@@ -73,3 +73,13 @@ export const MISSING_MEMBERS = {
   "Error": ["captureStackTrace"],
   "Error.prototype": ["name"],
 };
+
+/**
+ * Members that only the codepair image has (tools/espruino/patches/codepair): missing on 2v29
+ * as released, where the same bundle runs too. The gate refuses a use that is not behind a
+ * feature test of it (`if (E.qrSymbol) …`); the simulator has them only when its board runs
+ * the codepair image (host-sim/espruino-e.ts).
+ */
+export const IMAGE_MEMBERS = {
+  "E": ["qrSymbol"],
+};

@@ -8,7 +8,8 @@
 // gate checks the rest, and re-checks the lowered ones (rule "unlowered") in case a setting
 // changes. Rules, by id:
 //   global               free identifier that is not a device global (dialect/espruino.mjs)
-//   member               missing static member (Array.from) or prototype method called by name (.flat())
+//   member               missing static member (Array.from) or prototype method called by name (.flat());
+//                        a member only the codepair image has (E.qrSymbol) used without a feature test
 //   regexp               RegExp features that silently fail to match, or flags other than g/i
 //   hoisting             function/var used before its line (directly or through called functions);
 //                        var declared in a conditional block and used outside it
@@ -28,7 +29,7 @@
 import { parse } from "acorn";
 import sourceMapJs from "source-map-js";
 import { posix } from "node:path";
-import { GLOBALS, MISSING_GLOBALS, MISSING_MEMBERS } from "./espruino.mjs";
+import { GLOBALS, IMAGE_MEMBERS, MISSING_GLOBALS, MISSING_MEMBERS } from "./espruino.mjs";
 import { analyze, isFunction } from "./scope.mjs";
 
 const { SourceMapConsumer } = sourceMapJs;
@@ -50,6 +51,11 @@ const LOOP_TYPES = new Set(["ForStatement", "ForInStatement", "ForOfStatement", 
 
 /** Static members missing on the device: owner -> names ("Array" -> ["from", "of"]). */
 const MISSING_STATIC = new Map();
+/**
+ * Static members only the codepair image has (owner -> names): to be feature-tested like the
+ * missing ones, but a test of one does not make its branch dead code (it runs on that image).
+ */
+const IMAGE_STATIC = new Map(Object.entries(IMAGE_MEMBERS).map(([owner, names]) => [owner, new Set(names)]));
 /**
  * Methods that ESPRUINO.md ("Works") measured as present on a common prototype. A missing
  * method with one of these names (ArrayBuffer.prototype.slice) cannot be refused by name:
@@ -320,10 +326,12 @@ function findViolations(program, locate, moduleScope) {
     if (p.type === "UnaryExpression" && (p.operator === "typeof" || p.operator === "!")) return true;
     if ((p.type === "IfStatement" || p.type === "ConditionalExpression" || p.type === "WhileStatement") && p.test === expr) return true;
     if (p.type === "LogicalExpression" && p.left === expr) return true;
+    // the last of `a && m` tested as a whole (`if (typeof E !== "undefined" && E.qrSymbol)`)
+    if (p.type === "LogicalExpression" && p.operator === "&&" && p.right === expr && isGuarded(p, depth)) return true;
     if (p.type === "AssignmentExpression" && p.left === expr) return true;
     if (p.type === "VariableDeclarator" && p.init === expr && p.id.type === "Identifier" && depth < 3) {
       const alias = bindingOfId.get(p.id);
-      if (alias) return alias.refs.every((r) => isGuarded(r.node, depth + 1));
+      if (alias && alias.refs.every((r) => isGuarded(r.node, depth + 1))) return true;
     }
     /** @type {Node} */
     let child = expr;
@@ -344,6 +352,10 @@ function findViolations(program, locate, moduleScope) {
     const statics = MISSING_STATIC.get(owner);
     if (statics && statics.has(name) && !isGuarded(p)) {
       report(p, "member", `${owner}.${name} is missing on the device`);
+    }
+    const image = IMAGE_STATIC.get(owner);
+    if (image && image.has(name) && !isGuarded(p)) {
+      report(p, "member", `${owner}.${name} is only in the codepair image (2v29 as released lacks it): feature-test it`);
     }
     if (name === "prototype") {
       const pp = parentOf(p);

@@ -126,6 +126,14 @@ declare namespace E {
   function CRC32(data: string): number;
   /** 32 random bits from the hardware's RNG (src/jswrap_espruino.c) */
   function hwRand(): number;
+  /**
+   * Only on the codepair image (tools/espruino/patches/codepair/0020-qr-native.patch): the QR
+   * code symbol (versions 1-3) of the data codewords, drawn with `mask` (-1: the one the
+   * penalty rules choose), in firmware/display/qr.ts's QrCode form. Feature-test it.
+   */
+  const qrSymbol:
+    | ((data: Uint8Array, version: number, level: number, mask: number) => { version: number; level: number; size: number; bits: Uint8Array; mask: number })
+    | undefined;
 }
 
 /** The ESP32 build's telnet console (libs/network/telnet/jswrap_telnet.c): on at every boot. */

@@ -204,14 +204,45 @@ export interface QrJob {
 }
 
 /**
- * The steps of the standard for `plan`, one short run each: the data codewords and the
- * error correction's tables (§7.4, §7.5), each block's division in halves (§7.5.2, §7.6), the
- * function patterns (§6.3), the codeword placement in thirds (§7.7.3), each mask scored (§7.8),
- * the chosen one drawn with its format information (§7.9).
+ * The QR code of `plan` as a job. On the codepair image, which has the costly steps in C
+ * (E.qrSymbol, tools/espruino/patches/codepair/0020-qr-native.patch), one short step: the data
+ * codewords here, the rest there. Elsewhere (2v29 as released, Node) the steps below.
  */
 export function qrJob(plan: QrPlan): QrJob {
   const version = plan.version;
   const level = plan.level;
+  if (typeof E !== "undefined" && E.qrSymbol) {
+    const native = E.qrSymbol;
+    const job: QrJob = {
+      qr: null,
+      step: function (): boolean {
+        if (!job.qr) job.qr = native(qrCodewords(plan), version, level, plan.mask);
+        return true;
+      },
+    };
+    return job;
+  }
+  return qrSymbolJob(qrCodewords(plan), version, level, plan.mask);
+}
+
+/** Table 7: how many data codewords a symbol of `version` and `level` has. */
+export function qrDataLength(version: number, level: number): number {
+  return dataBits(version, level) >> 3;
+}
+
+/** §7.4: the data codewords of `plan` (at its version and level). */
+export function qrCodewords(plan: QrPlan): Uint8Array {
+  return dataCodewords(plan, qrDataLength(plan.version, plan.level));
+}
+
+/**
+ * The symbol of the data codewords `codewords` at `version` and `level`, drawn with `mask` (-1:
+ * the one with the fewest penalty points), in JavaScript, one short run each step: the error
+ * correction's tables (§7.5), each block's division in halves (§7.5.2, §7.6), the function
+ * patterns (§6.3), the codeword placement in thirds (§7.7.3), each mask scored (§7.8), the
+ * chosen one drawn with its format information (§7.9). The simulator's E.qrSymbol is this.
+ */
+export function qrSymbolJob(codewords: Uint8Array, version: number, level: number, maskAsked: number): QrJob {
   const blocks = blockCount(version, level);
   // Each step's results, kept only while a later step needs them (the interpreter's memory is
   // counted in JsVars: the Reed–Solomon tables go once the stream is made).
@@ -228,7 +259,7 @@ export function qrJob(plan: QrPlan): QrJob {
       if (job.qr) return true;
       const k = at++;
       if (k == 0) {
-        rs = reedSolomon(dataCodewords(plan, dataBits(version, level) >> 3), version, level);
+        rs = reedSolomon(codewords, version, level);
       } else if (k <= 2 * blocks) {
         // §7.5.2 one half of one block's division
         errorCorrection(rs as ReedSolomon, (k - 1) >> 1, (k - 1) & 1);
@@ -243,7 +274,7 @@ export function qrJob(plan: QrPlan): QrJob {
         placeCodewords(m, stream, part * 5, part * 5 + 5);
       } else {
         const mask = k - 2 * blocks - 5;
-        if (mask < 8 && plan.mask < 0) {
+        if (mask < 8 && maskAsked < 0) {
           // §7.8.3: the mask with the fewest penalty points, the lowest on a tie.
           applyMask(m, patterns, mask);
           formatInformation(m, level, mask);
@@ -254,7 +285,7 @@ export function qrJob(plan: QrPlan): QrJob {
           }
           return false;
         }
-        if (plan.mask >= 0) best = plan.mask;
+        if (maskAsked >= 0) best = maskAsked;
         applyMask(m, patterns, best);
         formatInformation(m, level, best);
         job.qr = { version: version, level: level, size: m.n, bits: packRows(m), mask: best };
