@@ -244,13 +244,18 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
       // reply is told then, so that the next request's connection is not made beside them
       // (on the ESP32-like build two connections did not fit in the codepair image's heap)
       let told = false;
+      // (the fallback timer is cleared once told: a pending timer would keep this request's
+      // whole scope, reader and socket handlers included, for its second: ~500 JsVars)
+      let fallback: ReturnType<typeof setTimeout> | undefined;
       const tell = (): void => {
         if (told) return;
         told = true;
+        if (fallback !== undefined) clearTimeout(fallback);
+        fallback = undefined;
         done(reply);
       };
       s.on("close", tell);
-      setTimeout(tell, 1000);
+      fallback = setTimeout(tell, 1000);
       try {
         s.end();
       } catch (err) {
