@@ -115,7 +115,12 @@ function requestText(r: HttpRequest, u: Url): string {
  * Content-Length, chunked transfer coding (RFC 9112 §7.1) or the close, into the JSON reader.
  * `write` returns false once the answer is known (complete, broken or refused).
  */
-function createReplyReader(wanted: string[]) {
+interface ReplyReader {
+  write(data: string): boolean;
+  end(why: string): HttpReply;
+}
+
+function createReplyReader(wanted: string[]): ReplyReader {
   const reader = createJsonReader(wanted);
   let head = "";
   let inHead = true;
@@ -227,6 +232,17 @@ function createReplyReader(wanted: string[]) {
 
 /** Makes the request; `done` is called once, later (never from inside this call). */
 export function request(r: HttpRequest, options: HttpOptions, done: (reply: HttpReply) => void): void {
+  const u = parseUrl(r.url);
+  let why = !u ? "bad URL" : !u.https && !isLoopback(u.host) ? "refused http://" : "";
+  const text = u && !why ? requestText(r, u) : "";
+  if (!why && !text) why = "bad request";
+  // the exchange is a function of its own, so that what its callbacks keep alive while the
+  // reply is awaited is its own: not `r` (the request's fields, its form)
+  exchange(why ? null : u, why, text, why ? null : createReplyReader(r.wanted), options, done);
+}
+
+/** The request's bytes to `u` and its reply read by `reader`; or `why` it was not sent. */
+function exchange(u: Url | null, why: string, text: string, reader: ReplyReader | null, options: HttpOptions, done: (reply: HttpReply) => void): void {
   let finished = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let socket: NetSocket | null = null;
@@ -234,6 +250,8 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
   const finish = (reply: HttpReply): void => {
     if (finished) return;
     finished = true;
+    // (the reader's part is done: it goes now, not with the socket's last callback)
+    reader = null;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     // whatever is left of the socket goes now: a server that stalls keeps nothing of ours open
@@ -271,33 +289,32 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
   const later = (error: string): void => {
     setTimeout(() => finish(noReply(error)), 0);
   };
-  const u = parseUrl(r.url);
-  if (!u) return later("bad URL");
-  if (!u.https && !isLoopback(u.host)) return later("refused http://");
-  const text = requestText(r, u);
-  if (!text) return later("bad request");
-  const reply = createReplyReader(r.wanted);
+  if (!u || !reader) return later(why);
+  const https = u.https;
   timer = setTimeout(() => {
     timer = undefined;
     finish(noReply("timeout"));
   }, options.timeout || 15000);
   try {
-    const s = (require(u.https ? "tls" : "net") as NetModule).connect(socketOptions(u, options), () => {});
+    const s = (require(https ? "tls" : "net") as NetModule).connect(socketOptions(u, options), () => {});
     socket = s;
     s.on("data", (chunk: string) => {
-      if (!finished && !reply.write(chunk)) finish(reply.end("dropped"));
+      if (!finished && reader && !reader.write(chunk)) finish(reader.end("dropped"));
     });
     // a failed TLS handshake says why in 'error' (then 'close' comes)
     let failure = "";
     s.on("error", (e: { code?: number; message?: string }) => {
-      failure = failure || tlsFailureOf(e ? e.code || 0 : 0, u.https);
+      failure = failure || tlsFailureOf(e ? e.code || 0 : 0, https);
     });
     // before the head: the connection failed or was dropped; after it, the body decides
     s.on("close", () => {
       closed = true;
-      finish(reply.end(failure || "dropped"));
+      if (!finished && reader) finish(reader.end(failure || "dropped"));
     });
     s.write(text);
+    // the socket has its copy: ours would be kept as long as the socket's callbacks
+    text = "";
+    u = null;
   } catch (e) {
     // Espruino throws at once when it cannot make the socket (or a TLS connection's buffers):
     // the same failure, later
