@@ -70,6 +70,20 @@ export interface QrJob {
 }
 
 /** The error correction's tables and its progress through the blocks. */
+/** A job's state between its steps (see qrJob). */
+interface JobState {
+  plan: QrPlan;
+  /** the next step */
+  at: number;
+  rs: ReedSolomon | null;
+  stream: Uint8Array | null;
+  m: Matrix | null;
+  patterns: Int32Array | null;
+  /** the mask with the fewest penalty points so far, and its points (-1: none yet) */
+  best: number;
+  bestPoints: number;
+}
+
 interface ReedSolomon {
   codewords: Uint8Array;
   blocks: number;
@@ -216,66 +230,52 @@ function qrLib() {
   }
 
   /**
-   * The steps of the standard for `plan`, one short run each: the data codewords and the
-   * error correction's tables (§7.4, §7.5), each block's division in halves (§7.5.2, §7.6), the
-   * function patterns (§6.3), the codeword placement in thirds (§7.7.3), each mask scored (§7.8),
-   * the chosen one drawn with its format information (§7.9).
+   * The next step of a job (see qrJob): the data codewords and the error correction's tables
+   * (§7.4, §7.5), each block's division in halves (§7.5.2, §7.6), the function patterns (§6.3),
+   * the codeword placement in thirds (§7.7.3), each mask scored (§7.8), the chosen one drawn
+   * with its format information (§7.9). The code once done, else null.
    */
-  function qrJob(plan: QrPlan): QrJob {
+  function step(s: JobState): QrCode | null {
+    const plan = s.plan;
     const version = plan.version;
     const level = plan.level;
     const blocks = blockCount(version, level);
-    // Each step's results, kept only while a later step needs them (the interpreter's memory is
-    // counted in JsVars: the Reed–Solomon tables go once the stream is made).
-    let rs: ReedSolomon | null = null;
-    let stream: Uint8Array;
-    let m: Matrix;
-    let patterns: Int32Array;
-    let at = 0;
-    let best = 0;
-    let bestPoints = -1;
-    const job: QrJob = {
-      qr: null,
-      step: function (): boolean {
-        if (job.qr) return true;
-        const k = at++;
-        if (k == 0) {
-          rs = reedSolomon(dataCodewords(plan, dataBits(version, level) >> 3), version, level);
-        } else if (k <= 2 * blocks) {
-          // §7.5.2 one half of one block's division
-          errorCorrection(rs as ReedSolomon, (k - 1) >> 1, (k - 1) & 1);
-        } else if (k == 2 * blocks + 1) {
-          stream = (rs as ReedSolomon).stream;
-          rs = null;
-          m = functionPatterns(version);
-          patterns = maskRows(m.n);
-        } else if (k <= 2 * blocks + 4) {
-          // §7.7.3 five column pairs at a time (a symbol has 10, 12 or 14)
-          const part = k - 2 * blocks - 2;
-          placeCodewords(m, stream, part * 5, part * 5 + 5);
-        } else {
-          const mask = k - 2 * blocks - 5;
-          if (mask < 8 && plan.mask < 0) {
-            // §7.8.3: the mask with the fewest penalty points, the lowest on a tie.
-            applyMask(m, patterns, mask);
-            formatInformation(m, level, mask);
-            const points = penalty(m);
-            if (bestPoints < 0 || points < bestPoints) {
-              best = mask;
-              bestPoints = points;
-            }
-            return false;
-          }
-          if (plan.mask >= 0) best = plan.mask;
-          applyMask(m, patterns, best);
-          formatInformation(m, level, best);
-          job.qr = { version: version, level: level, size: m.n, bits: packRows(m), mask: best };
-          return true;
+    const k = s.at++;
+    if (k == 0) {
+      s.rs = reedSolomon(dataCodewords(plan, dataBits(version, level) >> 3), version, level);
+    } else if (k <= 2 * blocks) {
+      // §7.5.2 one half of one block's division
+      errorCorrection(s.rs as ReedSolomon, (k - 1) >> 1, (k - 1) & 1);
+    } else if (k == 2 * blocks + 1) {
+      // the Reed–Solomon tables go once the stream is made
+      s.stream = (s.rs as ReedSolomon).stream;
+      s.rs = null;
+      s.m = functionPatterns(version);
+      s.patterns = maskRows(s.m.n);
+    } else if (k <= 2 * blocks + 4) {
+      // §7.7.3 five column pairs at a time (a symbol has 10, 12 or 14)
+      const part = k - 2 * blocks - 2;
+      placeCodewords(s.m as Matrix, s.stream as Uint8Array, part * 5, part * 5 + 5);
+    } else {
+      const m = s.m as Matrix;
+      const mask = k - 2 * blocks - 5;
+      if (mask < 8 && plan.mask < 0) {
+        // §7.8.3: the mask with the fewest penalty points, the lowest on a tie.
+        applyMask(m, s.patterns as Int32Array, mask);
+        formatInformation(m, level, mask);
+        const points = penalty(m);
+        if (s.bestPoints < 0 || points < s.bestPoints) {
+          s.best = mask;
+          s.bestPoints = points;
         }
-        return false;
-      },
-    };
-    return job;
+        return null;
+      }
+      if (plan.mask >= 0) s.best = plan.mask;
+      applyMask(m, s.patterns as Int32Array, s.best);
+      formatInformation(m, level, s.best);
+      return { version: version, level: level, size: m.n, bits: packRows(m), mask: s.best };
+    }
+    return null;
   }
 
   /**
@@ -617,7 +617,7 @@ function qrLib() {
     return bits;
   }
 
-  return { plan: qrPlan, job: qrJob, capacity: qrCapacity, choice: qrChoice, segments: qrSegments };
+  return { plan: qrPlan, step: step, capacity: qrCapacity, choice: qrChoice, segments: qrSegments };
 }
 
 /** Bytes that byte mode holds (Table 7): the data codewords less the 4-bit mode and 8-bit count. */
@@ -643,9 +643,22 @@ export function qrPlan(text: string, maxVersion: number, alphanumeric: boolean):
   return qrLib().plan(text, maxVersion, alphanumeric);
 }
 
-/** The steps of the standard for `plan`, a short run each (step() until it returns true). */
+/**
+ * The steps of the standard for `plan`, a short run each (step() until it returns true). Between
+ * steps a job holds its state alone: the encoder is made for each step and is garbage after it,
+ * so a poll that comes while a QR code is being built does not find the encoder's ~270 JsVars
+ * in use beside its own (measured on the ESP32-like interpreter, bench/pairing.ts).
+ */
 export function qrJob(plan: QrPlan): QrJob {
-  return qrLib().job(plan);
+  const s: JobState = { plan: plan, at: 0, rs: null, stream: null, m: null, patterns: null, best: 0, bestPoints: -1 };
+  const job: QrJob = {
+    qr: null,
+    step: function (): boolean {
+      if (!job.qr) job.qr = qrLib().step(s);
+      return !!job.qr;
+    },
+  };
+  return job;
 }
 
 /** The QR code of `data` (a byte string: one char = one byte) in byte mode at version ≤ maxVersion, or null if it does not fit. */
