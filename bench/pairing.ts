@@ -165,6 +165,20 @@ export async function pairingBench(): Promise<void> {
         );
       }
     }
+    // A prototype of a build change (build.mjs is not this bench's): the bundle without the
+    // function that wraps it. Every function the bundle makes then has one scope less: a
+    // top-level one no scope link (1 JsVar), a closure no copied scope array (3 or more).
+    const wrapped = out.code.indexOf("(function(){") === 0 && out.code.trimEnd().endsWith("})();");
+    if (wrapped) {
+      const unwrapped = out.code.slice("(function(){".length, out.code.trimEnd().length - "})();".length);
+      for (const kind of ["simkl", "auth0"] as ProviderKind[]) {
+        const r = await onInterpreter(unwrapped, kind, mock.base(kind), (c) => mock.provider(kind).approve(c), true);
+        console.log(
+          `  ${kind.padEnd(7)} prototype: unwrapped, from Storage: JsVars in use: splash ${r.splash}, code screen at rest ${r.rest},` +
+            ` ${r.polling} at most while polling (goal <= 2500${r.polling <= 2500 ? ": met" : ": not met"}), ${r.paired} at most once paired`,
+        );
+      }
+    }
   } finally {
     await mock.close();
   }
