@@ -86,10 +86,9 @@ export const SSID_MAX = 32;
 
 /** IEEE 802.11i: a WPA2 passphrase is 8..63 characters (none: an open network). */
 export const PASSWORD_MIN = 8;
-
 export const PASSWORD_MAX = 63;
 
-export function configSchema() {
+export function configSchema(providerRule?: (stored: any) => Provider | string) {
   return group({
     wifi: group({
       /**
@@ -139,7 +138,9 @@ export function configSchema() {
           userinfo: text({ url: true }),
         }),
       },
-      readProvider,
+      // (the checks pass their own: the top-level readProvider would make a second configLib()
+      // inside the first, and a config read as text could then run out of memory)
+      providerRule || readProvider,
     ),
     /**
      * the certificates to trust, e.g. the provider's current and next root; they replace the
@@ -300,7 +301,7 @@ function configLib() {
   }
 
   function readProvider(stored: any): Provider | string {
-    const f = configSchema().fields.provider.fields;
+    const f = configSchema(readProvider).fields.provider.fields;
     const name = stored.provider === undefined ? f.provider.dflt : stored.provider;
     const clientId = str(stored.clientId);
     // the screen and the console say what the name must be (a name is matched as written: "Kinde" is not "kinde")
@@ -445,7 +446,7 @@ function configLib() {
 
   /** The config's values in `stored` (an object), over the defaults; problems go to `problems`. */
   function configOf(stored: any, problems: string[]): BoardConfig {
-    const config = readGroup(configSchema(), stored, "", problems);
+    const config = readGroup(configSchema(readProvider), stored, "", problems);
     config.problem = "";
     config.report = [];
     return config;
@@ -455,7 +456,7 @@ function configLib() {
     let problems: string[] = [];
     const unknown: string[] = [];
     const config = configOf(isObject(stored) ? stored : {}, problems);
-    if (isObject(stored)) unknownIn(stored, configSchema(), "", unknown);
+    if (isObject(stored)) unknownIn(stored, configSchema(readProvider), "", unknown);
     else problems = [stored === undefined ? "no config" : "config not a JSON object"];
     config.problem = problems.length ? problems[0] : "";
     return { config: config, problems: problems, unknown: unknown };
@@ -464,7 +465,7 @@ function configLib() {
   function checkSection(name: string, value: any): string[] {
     const problems: string[] = [];
     const one: any = {};
-    one[name] = (configSchema().fields as any)[name];
+    one[name] = (configSchema(readProvider).fields as any)[name];
     const stored: any = {};
     stored[name] = value;
     readGroup({ fields: one }, stored, "", problems);
