@@ -127,8 +127,13 @@ export function qrText(link: string): string {
   return lower.substr(0, start) + link.substring(start, end).toUpperCase() + link.substr(end);
 }
 
-/** The links of the last code screen, the text chosen for its QR code ("" none), its plan. */
-let linksOf = "";
+/**
+ * What the last plan was made for: a code screen's links, or a set-up screen's text with a null
+ * uri (the screen's own strings, not a copy: ~11 JsVars less than one string of both); the text
+ * chosen for its QR code ("" none), its plan.
+ */
+let lastLink: string | null = null;
+let lastUri: string | null = null;
 let planned = "";
 let plan: QrPlan | null = null;
 /** The QR code being built for `planned`, and the finished one. */
@@ -142,9 +147,9 @@ let built: QrCode | null = null;
  * segments, version and level): the QR code itself is built by qrWork.
  */
 function qrTextOf(s: CodeScreen): string {
-  const key = s.link + "\n" + s.uri;
-  if (key !== linksOf) {
-    linksOf = key;
+  if (s.link !== lastLink || s.uri !== lastUri) {
+    lastLink = s.link;
+    lastUri = s.uri;
     const complete = qrText(s.link);
     const short = qrText(s.uri);
     plan = complete ? qrPlan(complete, QR_MAX_VERSION, true) : null;
@@ -158,9 +163,10 @@ function qrTextOf(s: CodeScreen): string {
 
 /** The text of a set-up screen's QR code: `text` itself in byte mode; "" if it does not fit. */
 function qrRawOf(text: string): string {
-  if (text !== linksOf) {
-    // a code screen's key holds a newline between its links: never the same as a WIFI: text
-    linksOf = text;
+  if (text !== lastLink || lastUri !== null) {
+    // a code screen's uri is a string: never the same as a set-up text's null
+    lastLink = text;
+    lastUri = null;
     plan = qrPlan(text, QR_MAX_VERSION, false);
     planned = plan ? plan.text : "";
     job = null;

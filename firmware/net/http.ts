@@ -115,7 +115,12 @@ function requestText(r: HttpRequest, u: Url): string {
  * Content-Length, chunked transfer coding (RFC 9112 §7.1) or the close, into the JSON reader.
  * `write` returns false once the answer is known (complete, broken or refused).
  */
-function createReplyReader(wanted: string[]) {
+interface ReplyReader {
+  write(data: string): boolean;
+  end(why: string): HttpReply;
+}
+
+function createReplyReader(wanted: string[]): ReplyReader {
   const reader = createJsonReader(wanted);
   let head = "";
   let inHead = true;
@@ -128,36 +133,6 @@ function createReplyReader(wanted: string[]) {
   let chunk = -1;
   let line = "";
   let broken = "";
-
-  /** The head is in: its status and the headers the flow uses. False when it is not HTTP. */
-  function readHead(text: string): boolean {
-    const lines = text.split("\r\n");
-    const m = /^HTTP\/1\.[01] ([1-5][0-9][0-9])/.exec(lines[0]);
-    if (!m) return false;
-    status = parseInt(m[1], 10);
-    for (let k = 1; k < lines.length; k++) {
-      const colon = lines[k].indexOf(":");
-      if (colon <= 0) continue;
-      const name = lines[k].substr(0, colon).toLowerCase();
-      const value = lines[k].substr(colon + 1).trim();
-      if (name === "retry-after") retryAfter = retryAfterOf(value);
-      else if (name === "content-length") left = /^[0-9]+$/.test(value) && value.length < 10 ? parseInt(value, 10) : -1;
-      else if (name === "transfer-encoding") chunked = /chunked$/i.test(value);
-    }
-    // RFC 9112 §6.3: chunked wins over Content-Length
-    if (chunked) left = -1;
-    return true;
-  }
-
-  /** Body bytes (de-chunked) to the JSON reader; false once the answer is known. */
-  function body(data: string): boolean {
-    if (left >= 0) {
-      if (data.length > left) data = data.substr(0, left);
-      left -= data.length;
-      return reader.write(data) && left > 0;
-    }
-    return reader.write(data);
-  }
 
   function dechunk(data: string): boolean {
     let at = 0;
@@ -204,7 +179,23 @@ function createReplyReader(wanted: string[]) {
       // only a whole blank line ends it
       if (end + 4 > head.length) end = -1;
       if (end < 0 || end > MAX_HEAD) return head.length <= MAX_HEAD || fail();
-      if (!readHead(head.substr(0, end))) return fail();
+      // the head is in: its status and the headers the flow uses (read here, not in a function
+      // of its own: each closure of a reader costs ~9 JsVars while a request is in flight)
+      const lines = head.substr(0, end).split("\r\n");
+      const m = /^HTTP\/1\.[01] ([1-5][0-9][0-9])/.exec(lines[0]);
+      if (!m) return fail();
+      status = parseInt(m[1], 10);
+      for (let k = 1; k < lines.length; k++) {
+        const colon = lines[k].indexOf(":");
+        if (colon <= 0) continue;
+        const name = lines[k].substr(0, colon).toLowerCase();
+        const value = lines[k].substr(colon + 1).trim();
+        if (name === "retry-after") retryAfter = retryAfterOf(value);
+        else if (name === "content-length") left = /^[0-9]+$/.test(value) && value.length < 10 ? parseInt(value, 10) : -1;
+        else if (name === "transfer-encoding") chunked = /chunked$/i.test(value);
+      }
+      // RFC 9112 §6.3: chunked wins over Content-Length
+      if (chunked) left = -1;
       data = head.substr(end + 4);
       head = "";
       // RFC 9110 §15.2: an interim 1xx reply comes before the real one
@@ -212,7 +203,12 @@ function createReplyReader(wanted: string[]) {
       inHead = false;
       if (left === 0) return false;
     }
-    return chunked ? dechunk(data) : body(data);
+    if (chunked) return dechunk(data);
+    // body bytes by Content-Length, or to the close
+    if (left < 0) return reader.write(data);
+    if (data.length > left) data = data.substr(0, left);
+    left -= data.length;
+    return reader.write(data) && left > 0;
   }
 
   return {
@@ -227,6 +223,17 @@ function createReplyReader(wanted: string[]) {
 
 /** Makes the request; `done` is called once, later (never from inside this call). */
 export function request(r: HttpRequest, options: HttpOptions, done: (reply: HttpReply) => void): void {
+  const u = parseUrl(r.url);
+  let why = !u ? "bad URL" : !u.https && !isLoopback(u.host) ? "refused http://" : "";
+  const text = u && !why ? requestText(r, u) : "";
+  if (!why && !text) why = "bad request";
+  // the exchange is a function of its own, so that what its callbacks keep alive while the
+  // reply is awaited is its own: not `r` (the request's fields, its form)
+  exchange(why ? null : u, why, text, why ? null : createReplyReader(r.wanted), options, done);
+}
+
+/** The request's bytes to `u` and its reply read by `reader`; or `why` it was not sent. */
+function exchange(u: Url | null, why: string, text: string, reader: ReplyReader | null, options: HttpOptions, done: (reply: HttpReply) => void): void {
   let finished = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let socket: NetSocket | null = null;
@@ -234,6 +241,8 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
   const finish = (reply: HttpReply): void => {
     if (finished) return;
     finished = true;
+    // (the reader's part is done: it goes now, not with the socket's last callback)
+    reader = null;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     // whatever is left of the socket goes now: a server that stalls keeps nothing of ours open
@@ -244,13 +253,18 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
       // reply is told then, so that the next request's connection is not made beside them
       // (on the ESP32-like build two connections did not fit in the codepair image's heap)
       let told = false;
+      // (the fallback timer is cleared once told: a pending timer would keep this request's
+      // whole scope, reader and socket handlers included, for its second: ~500 JsVars)
+      let fallback: ReturnType<typeof setTimeout> | undefined;
       const tell = (): void => {
         if (told) return;
         told = true;
+        if (fallback !== undefined) clearTimeout(fallback);
+        fallback = undefined;
         done(reply);
       };
       s.on("close", tell);
-      setTimeout(tell, 1000);
+      fallback = setTimeout(tell, 1000);
       try {
         s.end();
       } catch (err) {
@@ -266,33 +280,32 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
   const later = (error: string): void => {
     setTimeout(() => finish(noReply(error)), 0);
   };
-  const u = parseUrl(r.url);
-  if (!u) return later("bad URL");
-  if (!u.https && !isLoopback(u.host)) return later("refused http://");
-  const text = requestText(r, u);
-  if (!text) return later("bad request");
-  const reply = createReplyReader(r.wanted);
+  if (!u || !reader) return later(why);
+  const https = u.https;
   timer = setTimeout(() => {
     timer = undefined;
     finish(noReply("timeout"));
   }, options.timeout || 15000);
   try {
-    const s = (require(u.https ? "tls" : "net") as NetModule).connect(socketOptions(u, options), () => {});
+    const s = (require(https ? "tls" : "net") as NetModule).connect(socketOptions(u, options), () => {});
     socket = s;
     s.on("data", (chunk: string) => {
-      if (!finished && !reply.write(chunk)) finish(reply.end("dropped"));
+      if (!finished && reader && !reader.write(chunk)) finish(reader.end("dropped"));
     });
     // a failed TLS handshake says why in 'error' (then 'close' comes)
     let failure = "";
     s.on("error", (e: { code?: number; message?: string }) => {
-      failure = failure || tlsFailureOf(e ? e.code || 0 : 0, u.https);
+      failure = failure || tlsFailureOf(e ? e.code || 0 : 0, https);
     });
     // before the head: the connection failed or was dropped; after it, the body decides
     s.on("close", () => {
       closed = true;
-      finish(reply.end(failure || "dropped"));
+      if (!finished && reader) finish(reader.end(failure || "dropped"));
     });
     s.write(text);
+    // the socket has its copy: ours would be kept as long as the socket's callbacks
+    text = "";
+    u = null;
   } catch (e) {
     // Espruino throws at once when it cannot make the socket (or a TLS connection's buffers):
     // the same failure, later

@@ -106,39 +106,39 @@ export interface Outcome<V = number> {
   account: string;
 }
 
-const START_MEMBERS = [
-  "result",
-  "device_code",
-  "user_code",
-  "verification_uri",
-  "verification_url",
-  "verification_uri_complete",
-  "expires_in",
-  "interval",
-  "error",
-  "message",
-];
-const TOKEN_MEMBERS = ["result", "message", "device_code", "access_token", "refresh_token", "expires_in", "interval", "error"];
+// The members each reply is read for, made when a request is (as tables at the top level they
+// held ~65 JsVars for as long as the device ran; measured on the ESP32-like interpreter).
+function startMembers(): string[] {
+  return ["result", "device_code", "user_code", "verification_uri", "verification_url", "verification_uri_complete", "expires_in", "interval", "error", "message"];
+}
+function tokenMembers(): string[] {
+  return ["result", "message", "device_code", "access_token", "refresh_token", "expires_in", "interval", "error"];
+}
 /** Simkl nests the name in "user"; OpenID Connect userinfo has it at the top (OIDC Core §5.1). */
-const ACCOUNT_MEMBERS = ["user.name", "name", "preferred_username", "nickname", "email", "sub", "error"];
+function accountMembers(): string[] {
+  return ["user.name", "name", "preferred_username", "nickname", "email", "sub", "error"];
+}
 
 function outcome<V>(verdict: V, error: string): Outcome<V> {
   return { verdict: verdict, error: error, wait: -1, grant: null, tokens: null, account: "" };
 }
 
-/** Bounds on what a server may ask, in seconds, whatever it says. */
-export const LIMITS = {
+/**
+ * Bounds on what a server may ask, in seconds, whatever it says. (A const enum: the build puts
+ * the numbers where they are used, where an object would hold ~15 JsVars.)
+ */
+export const enum LIMITS {
   /** RFC 8628 §3.2 `interval` is in seconds: whole ones, at least this, at most `maxInterval` */
-  minInterval: 1,
-  maxInterval: 300,
+  minInterval = 1,
+  maxInterval = 300,
   /** a code's `expires_in` */
-  minCodeLife: 1,
-  maxCodeLife: 3600,
+  minCodeLife = 1,
+  maxCodeLife = 3600,
   /** a token's `expires_in` (1e8 s is three years; more prints badly and means nothing) */
-  maxTokenLife: 1e8,
+  maxTokenLife = 1e8,
   /** a wait a server asks for: Retry-After, slow_down's interval */
-  maxWait: 600,
-};
+  maxWait = 600,
+}
 
 /** Whole seconds (a fraction rounds up) in lo..hi; `dflt` when `v` is not a positive number. */
 function seconds(v: unknown, dflt: number, lo: number, hi: number): number {
@@ -192,11 +192,11 @@ function query(provider: Provider): string {
 }
 
 export function startRequest(provider: Provider): HttpRequest {
-  if (provider.kind === "simkl") return { method: "GET", url: provider.device + query(provider), wanted: START_MEMBERS };
+  if (provider.kind === "simkl") return { method: "GET", url: provider.device + query(provider), wanted: startMembers() };
   const form: { [name: string]: string } = { client_id: provider.clientId };
   if (provider.scope) form.scope = provider.scope;
   if (provider.audience) form.audience = provider.audience;
-  return { method: "POST", url: provider.device, form: form, wanted: START_MEMBERS };
+  return { method: "POST", url: provider.device, form: form, wanted: startMembers() };
 }
 
 /** A device authorization reply: Code with the grant, or why not. */
@@ -230,13 +230,13 @@ export function readStart(provider: Provider, reply: HttpReply): Outcome<Start> 
 
 export function pollRequest(provider: Provider, grant: Grant): HttpRequest {
   if (provider.kind === "simkl") {
-    return { method: "GET", url: provider.token + percent(grant.userCode) + query(provider), wanted: TOKEN_MEMBERS };
+    return { method: "GET", url: provider.token + percent(grant.userCode) + query(provider), wanted: tokenMembers() };
   }
   return {
     method: "POST",
     url: provider.token,
     form: { grant_type: "urn:ietf:params:oauth:grant-type:device_code", device_code: grant.deviceCode, client_id: provider.clientId },
-    wanted: TOKEN_MEMBERS,
+    wanted: tokenMembers(),
   };
 }
 
@@ -302,7 +302,7 @@ export function refreshRequest(provider: Provider, refresh: string): HttpRequest
     method: "POST",
     url: provider.token,
     form: { grant_type: "refresh_token", refresh_token: refresh, client_id: provider.clientId },
-    wanted: TOKEN_MEMBERS,
+    wanted: tokenMembers(),
   };
 }
 
@@ -317,10 +317,10 @@ export function readRefresh(reply: HttpReply): Outcome<Refresh> {
 
 export function accountRequest(provider: Provider, access: string): HttpRequest {
   const headers: { [name: string]: string } = { Authorization: "Bearer " + access };
-  if (provider.kind !== "simkl") return { method: "GET", url: provider.account, headers: headers, wanted: ACCOUNT_MEMBERS };
+  if (provider.kind !== "simkl") return { method: "GET", url: provider.account, headers: headers, wanted: accountMembers() };
   // Simkl documents POST for /users/settings (api.simkl.org, get-user-settings), with the app's key
   headers["simkl-api-key"] = provider.clientId;
-  return { method: "POST", url: provider.account + query(provider), headers: headers, form: {}, wanted: ACCOUNT_MEMBERS };
+  return { method: "POST", url: provider.account + query(provider), headers: headers, form: {}, wanted: accountMembers() };
 }
 
 /** Named with the account's name; Unauthorized on 401 (the token is no longer good); else Trouble. */
@@ -329,7 +329,7 @@ export function readAccount(reply: HttpReply): Outcome<Account> {
   const m = members(reply);
   if (reply.status === 200 && m) {
     const o = outcome(Account.Named, "");
-    const names = ACCOUNT_MEMBERS;
+    const names = accountMembers();
     for (let k = 0; k < names.length - 1 && !o.account; k++) o.account = typeof m[names[k]] === "number" ? String(m[names[k]]) : str(m[names[k]]);
     o.account = o.account.substr(0, ACCOUNT_MAX);
     return o;
