@@ -362,6 +362,11 @@ export function createLife(host: LifeHost): Life {
   }
 
   function go(s: St): void {
+    // set-up's code leaves memory whenever set-up is left (loaded again if it comes back)
+    if (s !== St.WifiSetup && setupLoaded) {
+      Modules.removeCached(SETUP_MODULE);
+      setupLoaded = false;
+    }
     state = s;
     render();
   }
@@ -483,7 +488,7 @@ export function createLife(host: LifeHost): Life {
     if (afterSetup) {
       // the network just saved did not take: set-up again, saying why
       afterSetup = false;
-      return setUp(host.wifi.ssid + ": " + joinTrouble(err));
+      if (setUp(host.wifi.ssid + ": " + joinTrouble(err))) return;
     }
     // WiFi failed: the next attempt after the wait (its screen counts down); a press: now
     wifiAt = host.now() + wifiWait / 1000;
@@ -522,22 +527,32 @@ export function createLife(host: LifeHost): Life {
     // the button held down at the splash's end (pressed after power-up: at reset GPIO 0 low is
     // the ROM's download mode) asks for set-up, as does a config without a network
     const v = digitalRead(pin);
-    if (noNetwork || (pin === 0 ? v : !v)) return setUp("");
+    if ((noNetwork || (pin === 0 ? v : !v)) && setUp("")) return;
     join();
   }
 
-  /** → WifiSetup: the station stopped (the session does it), its retries and replies dropped. */
-  function setUp(why: string): void {
+  /**
+   * → WifiSetup: the station stopped (the session does it), its retries and replies dropped.
+   * False (nothing changed) when set-up's module is not in flash but there is a network to go on
+   * with; without one the screen says to flash again.
+   */
+  function setUp(why: string): boolean {
+    const start = host.setup || setupModule();
+    if (!start && host.wifi.ssid) {
+      console.log("codepair: WiFi set-up is missing: flash the firmware again");
+      return false;
+    }
     stop();
     if (wifiRetry !== undefined) clearTimeout(wifiRetry);
     wifiRetry = undefined;
     attempt++;
     ap = null;
     page = 0;
-    const start = host.setup || setupModule();
+    // the station stops (the session disconnects it): its 'disconnected' is not a WiFi lost
+    online = false;
     reason = start ? why : "Set-up is missing: flash the firmware again";
     go(St.WifiSetup);
-    if (!start) return;
+    if (!start) return true;
     start(
       why,
       (s: SetupSession | null) => {
@@ -548,6 +563,7 @@ export function createLife(host: LifeHost): Life {
       },
       networkSaved,
     );
+    return true;
   }
 
   /**
@@ -567,9 +583,6 @@ export function createLife(host: LifeHost): Life {
   /** A network saved on the set-up page (in flash, set-up over): joined at once. */
   function networkSaved(c: WifiChoice): void {
     if (state !== St.WifiSetup) return;
-    // set-up's code leaves memory (loaded again if set-up comes back)
-    if (setupLoaded) Modules.removeCached(SETUP_MODULE);
-    setupLoaded = false;
     ap = null;
     reason = "";
     host.wifi.ssid = c.ssid;
@@ -583,7 +596,11 @@ export function createLife(host: LifeHost): Life {
   /** A completed hold: set-up from the WiFi-failed screen; nothing in set-up; else forget the token. */
   function held(): void {
     if (state === St.WifiSetup) return;
-    if (holdSets || (state === St.NoWifi && wifiRetry !== undefined)) return setUp("");
+    if (holdSets || (state === St.NoWifi && wifiRetry !== undefined)) {
+      // the WiFi may have come back while the button was held: then the hold does nothing
+      if (!online) setUp("");
+      return;
+    }
     forget();
   }
 

@@ -29,7 +29,9 @@ export class EspruinoE {
     const v = int(version);
     const l = int(level);
     const m = int(mask);
-    const bytes = data === undefined || data === null ? [] : toBytes(data, () => new this.realm.Error("E.qrSymbol: can't convert data"));
+    // only a typed array or a string is read (the C does not expand arrays or {data,count} objects)
+    const readable = typeof data === "string" || ArrayBuffer.isView(data) || data instanceof this.realm.ArrayBuffer;
+    const bytes = readable ? toBytes(data, () => new this.realm.Error("E.qrSymbol: can't convert data")) : [];
     if (v < 1 || v > 3 || l < 0 || l > 3 || m < -1 || m > 7 || bytes.length !== qrDataLength(v, l)) {
       throw new this.realm.Error("E.qrSymbol: not the data codewords of a version 1-3 symbol at that level, or no such mask");
     }

@@ -37,7 +37,13 @@ export class Modules {
     const exports = this.realm.object({});
     scope.exports = exports;
     scope.module = scope;
-    run.call(exports, exports, scope);
+    try {
+      run.call(exports, exports, scope);
+    } catch (err) {
+      // 2v29 keeps what the module exported before it threw: the next require() gives it
+      this.cache[name] = scope.exports;
+      throw err;
+    }
     return scope.exports;
   }
 

@@ -169,4 +169,33 @@ describe("WiFi set-up on the device", () => {
     await setUpShown(e);
     expect(e.requests()).toEqual([]);
   }, 120000);
+
+  it("a hold on the WiFi-failed screen that the WiFi outlasts (it came back meanwhile) starts nothing: the device pairs", async () => {
+    device = await startDevice({ kind: "simkl", config: { wifi: { ssid: "gone", password: "password1" } } });
+    const e = device;
+    await e.until("wifi-failed", 120000);
+    e.board.wifi.networks.gone = "password1";
+    // pressed 4 s into the 5-s wait: the retry joins while the button is down
+    await e.run(4000);
+    e.board.button.hold(3100);
+    await e.until("code", 120000);
+    expect(e.screens.map((x) => x.screen)).not.toContain("wifi-setup");
+    expect(e.board.wifi.ap).toBeNull();
+    expect(e.board.evaluate("Modules.getCached()")).not.toContain("codepair-setup");
+    expect(e.board.uncaught).toEqual([]);
+  }, 120000);
+
+  it("set-up's module not in flash, a network configured: a hold at the splash's end says so on the console and the device goes on with its network", async () => {
+    device = await startDevice({ kind: "simkl" });
+    const d = device;
+    d.board.flash.erase("codepair-setup");
+    d.board.advance(SPLASH - 500);
+    d.board.button.press();
+    d.board.advance(700);
+    d.board.button.release();
+    await d.until("code", 120000);
+    expect(d.board.console.lines).toContain("codepair: WiFi set-up is missing: flash the firmware again");
+    expect(d.screens.map((x) => x.screen)).not.toContain("wifi-setup");
+    expect(d.board.uncaught).toEqual([]);
+  }, 120000);
 });
