@@ -106,6 +106,15 @@ describe("text that does not fit", () => {
   });
 });
 
+describe("a 32-px panel's one line of text", () => {
+  it("names the host being asked whole (the words around it are for the 64-px panel)", () => {
+    const frame = frameOf(graphics(128, 32), { kind: "requesting", host: "api.simkl.com" }, 0);
+    expect(frame.kind === "message" && frame.body).toEqual(["Asking api.simkl.com"]);
+    const tall = frameOf(graphics(128, 64), { kind: "requesting", host: "api.simkl.com" }, 0);
+    expect(tall.kind === "message" && tall.body.join(" ")).toBe("Asking api.simkl.com for a code");
+  });
+});
+
 describe("every screen with absurd inputs", () => {
   const long = "Z".repeat(40) + " and " + "y".repeat(200) + " \x01\xff";
   const screens: Screen[] = [

@@ -402,7 +402,8 @@ export function frameOf(g: Graphics, screen: Screen, now: number): Frame {
     case "wifi-setup":
       return setupFrame(g, screen, lines);
     case "requesting":
-      return message(g, "Pairing", wrap("Asking " + screen.host + " for a code", lines), "");
+      // a 32-px panel has one line: the host is what it must show
+      return message(g, "Pairing", wrap("Asking " + screen.host + (tall(g) ? " for a code" : ""), lines), "");
     case "code":
       return codeFrame(g, screen, now);
     case "offline":
