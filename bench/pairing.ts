@@ -11,7 +11,7 @@ import { bundleFirmware } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
 import { mockConfig, screenOf } from "../host-sim/cli.ts";
 import { startMockProviders, type ProviderKind } from "../host-sim/providers/index.ts";
-import { ESPRUINO, WIFI_STAND_IN, runLive } from "../test/support/espruino.ts";
+import { ESPRUINO, WIFI_STAND_IN, flashedProgram, runLive } from "../test/support/espruino.ts";
 import { bootDevice } from "../test/support/pairing.ts";
 import { median } from "./stats.ts";
 
@@ -78,7 +78,7 @@ interface MemoryFigures {
  */
 async function onInterpreter(code: string, kind: ProviderKind, base: string, approve: (userCode: string) => void, fromStorage: boolean): Promise<MemoryFigures> {
   const sampler = 'setInterval(function () { var m = process.memory(); print("MEM " + m.usage + " " + m.total); }, 50);\n';
-  const program = fromStorage ? `require("Storage").write(".bootcde", ${JSON.stringify(WIFI_STAND_IN + sampler + code)}); load();` : code;
+  const program = fromStorage ? flashedProgram({ ".bootcde": WIFI_STAND_IN + sampler + code }) : code;
   const proxy = await delayedBase(base);
   const started = Date.now();
   let toCode = 0;
@@ -159,6 +159,11 @@ export async function pairingBench(): Promise<void> {
       for (const fromStorage of [false, true]) {
         const r = await onInterpreter(out.code, kind, mock.base(kind), (c) => mock.provider(kind).approve(c), fromStorage);
         const how = fromStorage ? "from Storage (.bootcde)" : "as text";
+        if (!r.total) {
+          // no sample came: the interpreter stopped while loading (run as text, the bundle is all in JsVars)
+          console.log(`  ${kind.padEnd(7)} ${how.padEnd(23)} did not run: no memory sample (out of memory while loading)`);
+          continue;
+        }
         console.log(
           `  ${kind.padEnd(7)} ${how.padEnd(23)} start to code on screen ${r.toCode} ms; JsVars in use (of ${r.total}): splash ${r.splash}, code screen at rest ${r.rest},` +
             ` ${r.polling} at most while polling (goal <= 2500 from Storage${fromStorage ? (r.polling <= 2500 ? ": met" : ": not met") : ""}), ${r.paired} at most once paired`,

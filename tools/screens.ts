@@ -368,7 +368,7 @@ export async function shoot(name: string, height: 64 | 32, bundle: string): Prom
     for (const k of Object.keys(config)) if (config[k] === undefined) delete config[k];
     if (height === 32) config.display = { height: 32 };
     if (!s.noWifi) board.wifi.networks[HOME.ssid] = HOME.password;
-    device = await bootDevice(board, config, mock);
+    device = await bootDevice(board, config, mock, true, bundle);
     device.kind = mockKind;
     const taken = await scenario.drive(device, shot);
     if (board.uncaught.length) throw new Error(`${name}: the firmware threw: ${String(board.uncaught[0])}`);

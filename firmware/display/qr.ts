@@ -69,11 +69,11 @@ export interface QrJob {
   qr: QrCode | null;
 }
 
-/** The error correction's tables and its progress through the blocks. */
 /** A job's state between its steps (see qrJob). */
 interface JobState {
-  /** the data codewords (§7.4): given, or made from `plan` in the first step */
+  /** what the data codewords (§7.4) are made from in the first step, when they are not given */
   plan: QrPlan | null;
+  /** the data codewords, when given (qrSymbolJob) */
   codewords: Uint8Array | null;
   version: number;
   level: number;
@@ -90,6 +90,7 @@ interface JobState {
   bestPoints: number;
 }
 
+/** The error correction's tables and its progress through the blocks. */
 interface ReedSolomon {
   codewords: Uint8Array;
   blocks: number;

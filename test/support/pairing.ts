@@ -113,8 +113,11 @@ export async function startDevice(o: DeviceOptions): Promise<Device> {
   return device;
 }
 
-/** Boots `board` with `config` written to its flash (unless keepFlash), WiFi up; `server.held()` as for settle(). */
-export async function bootDevice(board: Board, config: Record<string, unknown>, server: { held(): number }, writeConfig = true): Promise<Device> {
+/**
+ * Boots `board` with `config` written to its flash (unless keepFlash), WiFi up; `server.held()`
+ * as for settle(). `code`: the bundle to run (default: the one built from the sources).
+ */
+export async function bootDevice(board: Board, config: Record<string, unknown>, server: { held(): number }, writeConfig = true, code?: string): Promise<Device> {
   const mock = server as MockProviders;
   if (writeConfig) board.flash.set(CONFIG_FILE, JSON.stringify(config));
   board.wifi.networks[SIM_NETWORK.ssid] = SIM_NETWORK.password;
@@ -124,7 +127,7 @@ export async function bootDevice(board: Board, config: Record<string, unknown>, 
     if (s) screens.push({ at: board.clock.now, screen: s.screen, texts: s.texts });
   };
   await flashModules(board.flash);
-  board.boot(await firmwareBundle());
+  board.boot(code === undefined ? await firmwareBundle() : code);
   const device: Device = {
     board,
     mock,
