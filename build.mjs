@@ -24,7 +24,7 @@ const PKG = JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8"));
  * it offers on `exports`. Each is written beside the bundle as dist/NAME.js and flashed as the
  * Storage file NAME.
  */
-export const FIRMWARE_MODULES = { "codepair-setup": "firmware/setup/module.ts" };
+export const FIRMWARE_MODULES = { "codepair-setup": "firmware/setup/module.ts", "codepair-store": "firmware/store/module.ts" };
 
 /** Modules the interpreter provides, and the firmware's own; `require("…")` of these stays a plain call. */
 export const ESPRUINO_MODULES = ["Wifi", "http", "Storage", "TelnetServer", "crypto", "net", "tls", "dgram"].concat(Object.keys(FIRMWARE_MODULES));

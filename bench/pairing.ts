@@ -7,10 +7,11 @@
 //   npx tsx bench/pairing.ts
 import { connect, createServer, type Server } from "node:net";
 import { gzipSync } from "node:zlib";
-import { bundleFirmware } from "../build.mjs";
+import { bundleFirmware, bundleModules } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
 import { mockConfig, screenOf } from "../host-sim/cli.ts";
 import { startMockProviders, type ProviderKind } from "../host-sim/providers/index.ts";
+import { storageWrites } from "../tools/flash.ts";
 import { ESPRUINO, WIFI_STAND_IN, flashedProgram, runLive } from "../test/support/espruino.ts";
 import { bootDevice } from "../test/support/pairing.ts";
 import { median } from "./stats.ts";
@@ -76,9 +77,11 @@ interface MemoryFigures {
  * sampled every 50 ms. `fromStorage`: the bundle is written to Storage as .bootcde and run
  * from there by load(), as a flashed device runs it (its code then stays in flash, not in JsVars).
  */
-async function onInterpreter(code: string, kind: ProviderKind, base: string, approve: (userCode: string) => void, fromStorage: boolean): Promise<MemoryFigures> {
+async function onInterpreter(code: string, modules: Record<string, string>, kind: ProviderKind, base: string, approve: (userCode: string) => void, fromStorage: boolean): Promise<MemoryFigures> {
   const sampler = 'setInterval(function () { var m = process.memory(); print("MEM " + m.usage + " " + m.total); }, 50);\n';
-  const program = fromStorage ? flashedProgram({ ".bootcde": WIFI_STAND_IN + sampler + code }) : code;
+  // the firmware's modules are in Storage either way (require() reads them from there)
+  const moduleWrites = Object.keys(modules).map((name) => storageWrites(name, Buffer.from(modules[name], "latin1")).join("\n"));
+  const program = fromStorage ? flashedProgram(Object.assign({}, modules, { ".bootcde": WIFI_STAND_IN + sampler + code })) : moduleWrites.join("\n") + "\n" + code;
   const proxy = await delayedBase(base);
   const started = Date.now();
   let toCode = 0;
@@ -122,6 +125,7 @@ export async function pairingBench(): Promise<void> {
   console.log("== pairing");
   const out = await bundleFirmware();
   if (!out.ok) throw new Error("the firmware does not build");
+  const modules = await bundleModules();
   console.log(`dist/firmware.js          ${Buffer.byteLength(out.code)} bytes, ${gzipSync(out.code, { level: 9 }).length} gzipped`);
   const parts: Record<string, number> = {};
   for (const [file, bytes] of Object.entries(out.bytesByFile as Record<string, number>)) {
@@ -157,7 +161,7 @@ export async function pairingBench(): Promise<void> {
     console.log(`real interpreter (${ESPRUINO}; a PC, not an ESP32; interval 1 s, replies ${REPLY_DELAY} ms late, approved 4 s after the code; JsVars sampled every 50 ms)`);
     for (const kind of ["simkl", "auth0"] as ProviderKind[]) {
       for (const fromStorage of [false, true]) {
-        const r = await onInterpreter(out.code, kind, mock.base(kind), (c) => mock.provider(kind).approve(c), fromStorage);
+        const r = await onInterpreter(out.code, modules, kind, mock.base(kind), (c) => mock.provider(kind).approve(c), fromStorage);
         const how = fromStorage ? "from Storage (.bootcde)" : "as text";
         if (!r.total) {
           // no sample came: the interpreter stopped while loading (run as text, the bundle is all in JsVars)
@@ -177,7 +181,7 @@ export async function pairingBench(): Promise<void> {
     if (wrapped) {
       const unwrapped = out.code.slice("(function(){".length, out.code.trimEnd().length - "})();".length);
       for (const kind of ["simkl", "auth0"] as ProviderKind[]) {
-        const r = await onInterpreter(unwrapped, kind, mock.base(kind), (c) => mock.provider(kind).approve(c), true);
+        const r = await onInterpreter(unwrapped, modules, kind, mock.base(kind), (c) => mock.provider(kind).approve(c), true);
         console.log(
           `  ${kind.padEnd(7)} prototype: unwrapped, from Storage: JsVars in use: splash ${r.splash}, code screen at rest ${r.rest},` +
             ` ${r.polling} at most while polling (goal <= 2500${r.polling <= 2500 ? ": met" : ": not met"}), ${r.paired} at most once paired`,

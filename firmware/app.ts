@@ -9,7 +9,7 @@ import type { HttpOptions } from "./net/http";
 import { canVerify, defaultRoots } from "./net/tls";
 import { parseUrl } from "./net/url";
 import type { BoardConfig } from "./store/config";
-import { forgetToken, loadToken, saveToken } from "./store/token";
+import { withStore } from "./store/use";
 
 export { HOLD_SHOWN, JOIN_TIMEOUT, SPLASH, WIFI_RETRY, WIFI_RETRY_CAP } from "./life";
 
@@ -68,9 +68,9 @@ export function startApp(panel: Panel, version: string, config: BoardConfig): vo
         show: show,
         now: () => now,
         wall: getTime,
-        loadToken: () => (provider ? loadToken(storage, provider.name, provider.clientId) : null),
-        saveToken: (r) => saveToken(storage, r),
-        forgetToken: () => forgetToken(storage),
+        loadToken: () => (provider ? withStore((s) => s.loadToken(storage, provider.name, provider.clientId)) : null),
+        saveToken: (r) => withStore((s) => s.saveToken(storage, r)),
+        forgetToken: () => withStore((s) => s.forgetToken(storage)),
         storage: storage,
       };
     },

@@ -19,6 +19,8 @@ declare function require(name: "TelnetServer"): TelnetServerModule;
 
 /** The firmware's own Storage module (build.mjs's FIRMWARE_MODULES): the WiFi set-up. */
 declare function require(name: "codepair-setup"): { startSetup: typeof import("./setup/session").startSetup };
+/** The firmware's store module (store/module.ts, loaded for one use by store/use.ts). */
+declare function require(name: "codepair-store"): import("./store/use").StoreModule;
 
 
 
