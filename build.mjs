@@ -164,11 +164,14 @@ export async function bundleModules(options) {
 export function modulesBeside(bundleFile) {
   /** @type {Record<string, string>} */
   const modules = {};
+  const missing = [];
   for (const name of Object.keys(FIRMWARE_MODULES)) {
     const file = resolve(dirname(bundleFile), name + ".js");
-    if (!existsSync(file)) throw new Error(`${file} not found: the firmware's module ${name} is built with the bundle (npm run build)`);
-    modules[name] = readFileSync(file, "utf8");
+    if (existsSync(file)) modules[name] = readFileSync(file, "utf8");
+    else missing.push(`${file} not found`);
   }
+  // every missing one named at once
+  if (missing.length) throw new Error(`${missing.join(", ")}: the firmware's modules are built with the bundle (npm run build)`);
   return modules;
 }
 

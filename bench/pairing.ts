@@ -11,8 +11,7 @@ import { bundleFirmware, bundleModules } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
 import { mockConfig, screenOf } from "../host-sim/cli.ts";
 import { startMockProviders, type ProviderKind } from "../host-sim/providers/index.ts";
-import { storageWrites } from "../tools/flash.ts";
-import { ESPRUINO, WIFI_STAND_IN, flashedProgram, runLive } from "../test/support/espruino.ts";
+import { ESPRUINO, WIFI_STAND_IN, flashedProgram, runLive, storageProgram } from "../test/support/espruino.ts";
 import { bootDevice } from "../test/support/pairing.ts";
 import { median } from "./stats.ts";
 
@@ -80,8 +79,7 @@ interface MemoryFigures {
 async function onInterpreter(code: string, modules: Record<string, string>, kind: ProviderKind, base: string, approve: (userCode: string) => void, fromStorage: boolean): Promise<MemoryFigures> {
   const sampler = 'setInterval(function () { var m = process.memory(); print("MEM " + m.usage + " " + m.total); }, 50);\n';
   // the firmware's modules are in Storage either way (require() reads them from there)
-  const moduleWrites = Object.keys(modules).map((name) => storageWrites(name, Buffer.from(modules[name], "latin1")).join("\n"));
-  const program = fromStorage ? flashedProgram(Object.assign({}, modules, { ".bootcde": WIFI_STAND_IN + sampler + code })) : moduleWrites.join("\n") + "\n" + code;
+  const program = fromStorage ? flashedProgram(Object.assign({}, modules, { ".bootcde": WIFI_STAND_IN + sampler + code })) : storageProgram(modules) + code;
   const proxy = await delayedBase(base);
   const started = Date.now();
   let toCode = 0;

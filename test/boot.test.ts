@@ -6,7 +6,7 @@ import { Flash } from "../host-sim/storage.ts";
 import { CONFIG_FILE } from "../firmware/store/config.ts";
 import { SPLASH } from "../firmware/app.ts";
 import { VERSION } from "../firmware/version.ts";
-import { boardWithConfig, firmwareBundle } from "./support/firmware.ts";
+import { boardWithConfig, bootFirmware, firmwareBundle } from "./support/firmware.ts";
 import { compareWithScreen } from "./support/screens.ts";
 
 function litCount(pixels: Uint8Array): number {
@@ -18,7 +18,7 @@ function litCount(pixels: Uint8Array): number {
 describe("boot", () => {
   it("shows the splash on a 128x64 panel with no config in flash", async () => {
     const board = new Board();
-    board.boot(await firmwareBundle());
+    await bootFirmware(board);
     expect(board.uncaught).toEqual([]);
     // the console names each screen as it comes up (one JSON line: the headless mode reads it)
     expect(board.console.lines).toEqual([JSON.stringify({ screen: "splash", texts: [VERSION] })]);
@@ -30,15 +30,25 @@ describe("boot", () => {
 
   it("with no config, says so on the screen and on the console once the splash has been up", async () => {
     const board = new Board();
-    board.boot(await firmwareBundle());
+    await bootFirmware(board);
     board.advance(SPLASH);
     expect(board.console.lines.slice(1)).toEqual([JSON.stringify({ screen: "setup", texts: ["no config"] }), "codepair: config: no config"]);
     expect(board.uncaught).toEqual([]);
   });
 
+  it("a bundle flashed without its store module says so on the console, and touches neither panel nor Storage", async () => {
+    const board = new Board();
+    board.boot(await firmwareBundle());
+    board.advance(SPLASH + 100);
+    expect(board.uncaught).toEqual([]);
+    expect(board.console.lines).toEqual(["codepair: Storage holds no codepair-store module: flash the firmware again with tools/flash.ts (README)"]);
+    expect(litCount(board.screen())).toBe(0);
+    expect(board.flash.names()).toEqual([]);
+  });
+
   it("drives a 128x32 panel when the config says so", async () => {
     const board = boardWithConfig({ display: { height: 32 } });
-    board.boot(await firmwareBundle());
+    await bootFirmware(board);
     expect(board.uncaught).toEqual([]);
     expect(board.display.state.multiplex).toBe(31); // N - 1, as sent
     expect(compareWithScreen("splash-128x32", board.screen(), 128, 32)).toBe("");
@@ -46,7 +56,7 @@ describe("boot", () => {
 
   it("talks to the panel at the configured address", async () => {
     const board = boardWithConfig({ display: { address: 0x3d } });
-    board.boot(await firmwareBundle());
+    await bootFirmware(board);
     expect(board.uncaught).toEqual([]);
     expect(compareWithScreen("splash-128x64", board.screen(), 128, 64)).toBe("");
   });
@@ -55,7 +65,7 @@ describe("boot", () => {
     const flash = new Flash();
     flash.set(CONFIG_FILE, JSON.stringify({ display: { address: 0x3d } }));
     const board = new Board({ flash }); // the panel answers at 0x3C
-    board.boot(await firmwareBundle());
+    await bootFirmware(board);
     expect(board.console.lines.join("\n")).toMatch(/Uncaught Error: jshI2CWrite: slave doesn't ACK the transfer/);
     expect(litCount(board.screen())).toBe(0);
   });
@@ -63,7 +73,7 @@ describe("boot", () => {
   it("sends the whole frame once, one page per transaction, and only then switches the panel on", async () => {
     const board = new Board();
     board.i2c1.transcript = [];
-    board.boot(await firmwareBundle());
+    await bootFirmware(board);
     const t = board.i2c1.transcript;
     // init (display off), then per page: a window command and 128 data bytes, then display on
     expect(t.length).toBe(1 + 8 * 2 + 1);
@@ -86,7 +96,7 @@ describe("boot", () => {
       receive(bytes);
       seen.push(board.display.panel().reduce((a: number, b: number) => a + b, 0));
     };
-    board.boot(await firmwareBundle());
+    await bootFirmware(board);
     const splashLit = seen[seen.length - 1];
     expect(splashLit).toBeGreaterThan(200);
     expect(seen.slice(0, -1).every((lit) => lit === 0)).toBe(true);
@@ -94,7 +104,7 @@ describe("boot", () => {
 
   it("a reboot initialises the panel again and redraws; a power cycle too", async () => {
     const board = new Board();
-    board.boot(await firmwareBundle());
+    await bootFirmware(board);
     const first = Array.from(board.screen());
     board.i2c1.transcript = [];
     const controller = board.display;

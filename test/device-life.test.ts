@@ -134,7 +134,7 @@ describe("config: checked field by field", () => {
   async function bootWith(stored: string | undefined): Promise<{ board: Board; lines: string[] }> {
     const board = new Board();
     if (stored !== undefined) board.flash.set(CONFIG_FILE, stored);
-    board.boot(await (await import("./support/firmware.ts")).firmwareBundle());
+    await (await import("./support/firmware.ts")).bootFirmware(board);
     board.advance(SPLASH + 100);
     return { board, lines: board.console.lines };
   }

@@ -10,7 +10,7 @@ import { bundleFirmware } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
 import { packFont, parseFont } from "../tools/fontpack.mjs";
 import { ESPRUINO, I2C_TRACE_PRELUDE, i2cLines, runOnEspruino, runOnSimulator } from "./support/espruino.ts";
-import { ROOT, boardWithConfig, firmwareBundle, type DeviceConfig } from "./support/firmware.ts";
+import { ROOT, boardWithConfig, bootFirmware, firmwareBundle, modulesProgram, type DeviceConfig } from "./support/firmware.ts";
 
 /**
  * How long the bundle runs on both (ms): the splash, then the setup screen a device with no
@@ -20,10 +20,10 @@ const RUN_MS = 3000;
 const QUIT = `setTimeout(function () { quit(); }, ${RUN_MS});\n`;
 
 /** The bundle on the simulated board, its I2C traffic in the interpreter prelude's format. */
-function simTranscript(code: string, config?: DeviceConfig): string[] {
+async function simTranscript(code: string, config?: DeviceConfig): Promise<string[]> {
   const board = config ? boardWithConfig(config) : new Board();
   board.i2c1.transcript = [];
-  board.boot(code);
+  await bootFirmware(board, code);
   board.advance(RUN_MS);
   return i2cLines(board);
 }
@@ -31,10 +31,10 @@ function simTranscript(code: string, config?: DeviceConfig): string[] {
 describe.skipIf(!ESPRUINO)("on the real interpreter ($ESPRUINO)", () => {
   it("the bundle boots and sends the same I2C bytes as in the simulator (128x64)", async () => {
     const code = await firmwareBundle();
-    const real = runOnEspruino(QUIT + I2C_TRACE_PRELUDE + code);
+    const real = runOnEspruino(QUIT + I2C_TRACE_PRELUDE + code, 15000, await modulesProgram());
     expect(real.lines.filter((l) => /Uncaught|Error/.test(l))).toEqual([]);
     expect(real.status).toBe(0);
-    const sim = simTranscript(code);
+    const sim = await simTranscript(code);
     expect(sim.length).toBeGreaterThan(8);
     expect(real.lines.filter((l) => l.startsWith("I2C "))).toEqual(sim);
   });
@@ -43,9 +43,9 @@ describe.skipIf(!ESPRUINO)("on the real interpreter ($ESPRUINO)", () => {
     const code = await firmwareBundle();
     const config = { display: { height: 32, address: 0x3d } };
     const writeConfig = `require("Storage").writeJSON("codepair.json", ${JSON.stringify(config)});\n`;
-    const real = runOnEspruino(QUIT + writeConfig + I2C_TRACE_PRELUDE + code);
+    const real = runOnEspruino(QUIT + writeConfig + I2C_TRACE_PRELUDE + code, 15000, await modulesProgram());
     expect(real.lines.filter((l) => /Uncaught|Error/.test(l))).toEqual([]);
-    const sim = simTranscript(code, config);
+    const sim = await simTranscript(code, config);
     expect(sim[0]).toMatch(/^I2C 61 /);
     expect(real.lines.filter((l) => l.startsWith("I2C "))).toEqual(sim);
   });

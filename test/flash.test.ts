@@ -409,7 +409,7 @@ describe.skipIf(!ESPRUINO)("flash on the real interpreter", () => {
     server.close();
     const ended = await boardEnd;
     expect(run.status, run.all + "\n" + ended).toBe(0);
-    expect(run.all).toContain("codepair.json, codepair-setup and .bootcde checked");
+    expect(run.all).toContain(`codepair.json, ${Object.keys(modules).join(", ")} and .bootcde checked`);
     expect(run.all).not.toContain(PASSWORD);
     // the board ran the text line by line and booted into codepair
     const said = consoleSeen.join("").split("\n").map(cleanLine);

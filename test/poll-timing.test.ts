@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { CONFIG_FILE } from "../firmware/store/config.ts";
 import { Board } from "../host-sim/board.ts";
 import { SIM_NETWORK } from "../host-sim/cli.ts";
-import { firmwareBundle } from "./support/firmware.ts";
+import { bootFirmware } from "./support/firmware.ts";
 
 /** s: the interval the server asks for (RFC 8628 §3.2) */
 const INTERVAL = 1;
@@ -58,7 +58,7 @@ describe("the board in real time against a server with its own clock", () => {
         }),
       );
       board.wifi.networks[SIM_NETWORK.ssid] = SIM_NETWORK.password;
-      board.boot(await firmwareBundle());
+      await bootFirmware(board);
       board.clock.startRealTime();
       const start = performance.now();
       while (server.seen.filter((s) => s.path === "/token").length < 6 && performance.now() - start < 20000) {

@@ -5,15 +5,15 @@
 // to that file, checked by hand: the N-th write never lands). Then boots the interpreter again
 // and looks at every file as the device would find it.
 //
-// The scene: Storage holds codepair.json and .bootcde as `npm run flash` writes them (the
-// bundle behind the WiFi stand-in: the Linux build has no Wifi module), after trash at its
+// The scene: Storage holds codepair.json, the firmware's modules and .bootcde as `npm run flash`
+// writes them (the bundle behind the WiFi stand-in: the Linux build has no Wifi module), after trash at its
 // very start (so a compaction moves every live file), and the token's two slots written by
 // the firmware's saveToken (seq 1 in slot 0, seq 2 in slot 1). With `compact`, Storage is
 // then filled with trash to within a few bytes, so that the next save starts a compaction.
 // The save under test writes seq 3 into slot 0.
 //
 // After a cut at write N: `corrupt` (the boot said "Storage is corrupt."), each fixed file
-// ok / lost / damaged (length and CRC-32 of every byte against what was written), the token as
+// (`boot`: .bootcde and the modules, the firmware's code, which boots only whole) ok / lost / damaged (length and CRC-32 of every byte against what was written), the token as
 // the firmware loads it (the new record, the acknowledged one before it, or lost), and any
 // file that should not be there.
 //
@@ -26,7 +26,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { bundleFirmware } from "../build.mjs";
+import { bundleFirmware, bundleModules } from "../build.mjs";
 import { CONFIG_FILE } from "../firmware/store/config.ts";
 import { TOKEN_SLOTS, type TokenRecord } from "../firmware/store/token.ts";
 import { cleanLine, outputLines, WIFI_STAND_IN } from "../test/support/espruino.ts";
@@ -66,6 +66,8 @@ export interface Scene {
   checkCode: string;
   config: Buffer;
   boot: Buffer;
+  /** the firmware's Storage modules (build.mjs's FIRMWARE_MODULES), name → contents */
+  modules: Record<string, Buffer>;
   /** the slot files' contents before the save: slot 0 holds seq 1, slot 1 seq 2 */
   slots: string[];
   /** flash writes the save makes when nothing cuts it */
@@ -120,8 +122,12 @@ export async function makeScene(espruino: string, compact: boolean): Promise<Sce
   const checkCode = await deviceProgram("tools/powercut/device-check.ts");
   const config = Buffer.from(JSON.stringify(SCENE_CONFIG), "latin1");
   const boot = Buffer.from(WIFI_STAND_IN + (await firmwareCode()), "latin1");
-  // trash first, then the files as the flash tool writes them
-  const flashing = [`require("Storage").write("old.bootcde","x",0,${LEAD_TRASH});`, ...storageWrites(CONFIG_FILE, config), ...storageWrites(BOOT_FILE, boot), 'require("Storage").erase("old.bootcde");print("flashed");'];
+  const modules: Record<string, Buffer> = {};
+  const built = await bundleModules();
+  for (const name of Object.keys(built)) modules[name] = Buffer.from(built[name], "latin1");
+  // trash first, then the files as the flash tool writes them (config, modules, .bootcde)
+  const moduleWrites = Object.keys(modules).flatMap((name) => storageWrites(name, modules[name]));
+  const flashing = [`require("Storage").write("old.bootcde","x",0,${LEAD_TRASH});`, ...storageWrites(CONFIG_FILE, config), ...moduleWrites, ...storageWrites(BOOT_FILE, boot), 'require("Storage").erase("old.bootcde");print("flashed");'];
   expectLine(run(espruino, dir, flashing.join("\n") + "\n"), "flashed");
   expectLine(run(espruino, dir, withRecord(saveCode, sceneRecord(1))), "saved true");
   expectLine(run(espruino, dir, withRecord(saveCode, sceneRecord(2))), "saved true");
@@ -135,7 +141,7 @@ export async function makeScene(espruino: string, compact: boolean): Promise<Sce
   const slots = TOKEN_SLOTS.map((name) => readStorageFile(espruino, dir, name));
   const base = join(dir, "base.flash");
   copyFileSync(join(dir, FLASH_FILE), base);
-  const scene: Scene = { espruino, dir, base, compact, saveCode, checkCode, config, boot, slots, writes: 0, uncut: { printed: [], erases: 0, sizes: [] } };
+  const scene: Scene = { espruino, dir, base, compact, saveCode, checkCode, config, boot, modules, slots, writes: 0, uncut: { printed: [], erases: 0, sizes: [] } };
   // the save with nothing cut: how many flash writes it makes, and what they are
   const work = mkdtempSync(join(dir, "uncut-"));
   copyFileSync(base, join(work, FLASH_FILE));
@@ -178,6 +184,7 @@ export interface CutResult {
   /** the boot after the cut printed "Storage is corrupt." (and then erased it all) */
   corrupt: boolean;
   config: FileState;
+  /** .bootcde and every module: ok when all are, else damaged when one is, else lost */
   boot: FileState;
   /** slot 1 (seq 2, not being written): must come through untouched */
   slot1: FileState;
@@ -206,6 +213,12 @@ function stateOf(files: Map<string, { length: number; crc: string }>, name: stri
   return f.length === want.length && f.crc === crcHex(want) ? "ok" : "damaged";
 }
 
+/** The firmware's code files (.bootcde and the modules) as one: the device boots only with all of them whole. */
+function codeState(files: Map<string, { length: number; crc: string }>, scene: Scene): FileState {
+  const states = [stateOf(files, BOOT_FILE, scene.boot)].concat(Object.keys(scene.modules).map((name) => stateOf(files, name, scene.modules[name])));
+  return states.includes("damaged") ? "damaged" : states.includes("lost") ? "lost" : "ok";
+}
+
 /** One cut: a copy of the scene's flash, the save stopped before write `at`, then a boot that looks. */
 export async function cutAt(scene: Scene, at: number, opts: { paired?: boolean } = {}): Promise<CutResult> {
   const work = mkdtempSync(join(scene.dir, "cut-"));
@@ -231,11 +244,11 @@ export async function cutAt(scene: Scene, at: number, opts: { paired?: boolean }
       at,
       corrupt: out.includes("Storage is corrupt"),
       config: stateOf(files, CONFIG_FILE, scene.config),
-      boot: stateOf(files, BOOT_FILE, scene.boot),
+      boot: codeState(files, scene),
       slot1: stateOf(files, TOKEN_SLOTS[1], scene.slots[1]),
       slot0: !slot0 ? "absent" : "partial",
       token: token === "none" ? "lost" : token === newRec.access + " " + newRec.account ? "new" : token === prevRec.access + " " + prevRec.account ? "previous" : "wrong",
-      extra: [...files.keys()].filter((n) => n !== CONFIG_FILE && n !== BOOT_FILE && !TOKEN_SLOTS.includes(n)),
+      extra: [...files.keys()].filter((n) => n !== CONFIG_FILE && n !== BOOT_FILE && !(n in scene.modules) && !TOKEN_SLOTS.includes(n)),
     };
     if (slot0 && result.token === "new") result.slot0 = "new";
     if (opts.paired) result.paired = await bootsPaired(scene.espruino, work);

@@ -43,13 +43,21 @@ export function outputLines(stdout: string): string[] {
   return body.split("\n").map(cleanLine);
 }
 
-/** Output lines of `code` run as a file on the interpreter, without its banner and prompts. */
-export function runOnEspruino(code: string, timeoutMs = 15000): RealRun {
+/**
+ * Output lines of `code` run as a file on the interpreter, without its banner and prompts.
+ * `flashFirst`: a program run before it in a run of its own (output ignored), to leave Storage
+ * as `code` should find it (text the two would not fit in RAM together).
+ */
+export function runOnEspruino(code: string, timeoutMs = 15000, flashFirst = ""): RealRun {
   if (!ESPRUINO) throw new Error("ESPRUINO is not set");
   // The interpreter keeps its flash in the working directory: one fresh directory a run.
   const dir = mkdtempSync(join(tmpdir(), "codepair-espruino-"));
   try {
     const file = join(dir, "program.js");
+    if (flashFirst) {
+      writeFileSync(file, flashFirst, "latin1");
+      spawnSync(ESPRUINO, [file], { cwd: dir, timeout: timeoutMs, input: "", encoding: "latin1" });
+    }
     writeFileSync(file, code, "latin1");
     const run = spawnSync(ESPRUINO, [file], { cwd: dir, timeout: timeoutMs, input: "", encoding: "latin1" });
     const lines = outputLines(run.stdout || "").filter((l, i, all) => !(l === "" && (i === 0 || i === all.length - 1)));
@@ -111,9 +119,14 @@ export const WIFI_STAND_IN =
  * firmware runs from flash (its functions' code stays there), not as text.
  */
 export function flashedProgram(files: Record<string, string>): string {
+  return storageProgram(files) + "setTimeout(function () { load(); }, 100);\n";
+}
+
+/** Lines that write each of `files` (name → contents) to Storage as the flash tool does, in chunks. */
+export function storageProgram(files: Record<string, string>): string {
   const lines: string[] = [];
   for (const name of Object.keys(files)) lines.push(...storageWrites(name, Buffer.from(files[name], "latin1")));
-  return lines.join("\n") + "\nsetTimeout(function () { load(); }, 100);\n";
+  return lines.join("\n") + "\n";
 }
 
 /**

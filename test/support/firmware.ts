@@ -6,7 +6,7 @@ import { bundleFirmware, bundleModules } from "../../build.mjs";
 import { CONFIG_FILE } from "../../firmware/store/config.ts";
 import { Board } from "../../host-sim/board.ts";
 import { Flash } from "../../host-sim/storage.ts";
-import { ESPRUINO, WIFI_STAND_IN, flashedProgram, runLive } from "./espruino.ts";
+import { ESPRUINO, WIFI_STAND_IN, flashedProgram, runLive, storageProgram } from "./espruino.ts";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 let cached: Promise<string> | undefined;
@@ -33,6 +33,20 @@ export function firmwareModules(): Promise<Record<string, string>> {
 export async function flashModules(flash: Flash): Promise<void> {
   const modules = await firmwareModules();
   for (const name of Object.keys(modules)) flash.set(name, modules[name]);
+}
+
+/**
+ * Boots a simulated board with the firmware as the flash tool leaves it: its Storage modules
+ * in flash, then `code` (default: the bundle built from the sources).
+ */
+export async function bootFirmware(board: Board, code?: string): Promise<void> {
+  await flashModules(board.flash);
+  board.boot(code === undefined ? await firmwareBundle() : code);
+}
+
+/** For a bundle run as text on the interpreter: lines that first write the firmware's Storage modules, as the flash tool does. */
+export async function modulesProgram(): Promise<string> {
+  return storageProgram(await firmwareModules());
 }
 
 /**
