@@ -8,9 +8,9 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { bundleFirmware } from "../build.mjs";
+import { bundleFirmware, modulesBeside } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
-import { ESPRUINO, runOnEspruino } from "../test/support/espruino.ts";
+import { ESPRUINO, runOnEspruino, storageProgram } from "../test/support/espruino.ts";
 import { displayBench } from "./display.ts";
 import { jsonBench } from "./json.ts";
 import { pairingBench } from "./pairing.ts";
@@ -28,6 +28,8 @@ function timeMs(fn: () => void): number {
 
 async function main(): Promise<void> {
   const code = readFileSync(resolve(ROOT, "dist/firmware.js"), "utf8");
+  // its Storage modules, in Storage before it boots (the store's is read at boot)
+  const modules = modulesBeside(resolve(ROOT, "dist/firmware.js"));
   console.log("== bundle");
   console.log(`dist/firmware.js          ${Buffer.byteLength(code)} bytes, ${gzipSync(code, { level: 9 }).length} gzipped`);
   const builds: number[] = [];
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
   let board = new Board();
   for (let i = 0; i < 20; i++) {
     board = new Board();
+    for (const name of Object.keys(modules)) board.flash.set(name, modules[name]);
     boots.push(timeMs(() => board.boot(code)));
   }
   console.log(`boot to splash on panel   ${median(boots).toFixed(2)} ms (median of 20, realm creation included)`);
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
     "setTimeout(function () { quit(); }, 0);\n";
   const runs = [];
   for (let i = 0; i < 5; i++) {
-    const out = runOnEspruino(probe);
+    const out = runOnEspruino(probe, 15000, storageProgram(modules));
     const line = out.lines.find((l) => l.startsWith("BENCH "));
     if (!line) throw new Error("no figures from the interpreter:\n" + out.lines.join("\n"));
     runs.push(line.split(" ").slice(1).map(Number));
