@@ -123,7 +123,7 @@ declare function getTime(): number;
 /** Espruino's E, the parts the firmware uses that @types/espruino lacks. */
 declare namespace E {
   /** CRC-32 (IEEE 802.3) of the bytes, unsigned (src/jswrap_espruino.c). */
-  function CRC32(data: string): number;
+  function CRC32(data: string | Uint8Array): number;
   /** 32 random bits from the hardware's RNG (src/jswrap_espruino.c) */
   function hwRand(): number;
   /**

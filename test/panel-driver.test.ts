@@ -3,12 +3,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { createPanel, initSequence } from "../firmware/display/ssd1306.ts";
 import { printable } from "../firmware/display/text.ts";
+import { EspruinoE } from "../host-sim/espruino-e.ts";
 import { graphicsGlobals } from "../host-sim/graphics.ts";
 import { createRealm } from "../host-sim/realm.ts";
 
 beforeAll(() => {
-  // The driver calls the global Graphics, as on the device.
-  (globalThis as Record<string, unknown>).Graphics = graphicsGlobals(createRealm()).Graphics;
+  // The driver calls the global Graphics and E (its CRC32), as on the device.
+  const realm = createRealm();
+  (globalThis as Record<string, unknown>).Graphics = graphicsGlobals(realm).Graphics;
+  (globalThis as Record<string, unknown>).E = new EspruinoE(realm, false, () => 0).globals().E;
 });
 
 function recordingI2C() {
