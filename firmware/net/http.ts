@@ -22,7 +22,7 @@
 // `ca` says (libs/network/network.c: MBEDTLS_SSL_VERIFY_NONE); the codepair image does, and a
 // failed handshake is told apart (net/tls.ts: "tls refused", "tls untrusted", "tls host",
 // "memory"), as is a connection whose TLS buffers could not be had ("memory").
-import { createJsonReader, type JsonResult } from "../json/reader";
+import { createJsonReader, type JsonReader, type JsonResult } from "../json/reader";
 import { VERSION } from "../version";
 import { tlsFailureOf, tlsOptions, thrownFailureOf } from "./tls";
 import { formEncode, isLoopback, parseUrl, type Url } from "./url";
@@ -121,7 +121,8 @@ interface ReplyReader {
 }
 
 function createReplyReader(wanted: string[]): ReplyReader {
-  const reader = createJsonReader(wanted);
+  /** The body's reader: made once the head is in (~220 JsVars: not held while the head is awaited). */
+  let reader: JsonReader = null as unknown as JsonReader;
   let head = "";
   let inHead = true;
   let status = 0;
@@ -201,6 +202,7 @@ function createReplyReader(wanted: string[]): ReplyReader {
       // RFC 9110 §15.2: an interim 1xx reply comes before the real one
       if (status < 200) return write(data);
       inHead = false;
+      reader = createJsonReader(wanted);
       if (left === 0) return false;
     }
     if (chunked) return dechunk(data);
@@ -229,11 +231,17 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
   if (!why && !text) why = "bad request";
   // the exchange is a function of its own, so that what its callbacks keep alive while the
   // reply is awaited is its own: not `r` (the request's fields, its form)
-  exchange(why ? null : u, why, text, why ? null : createReplyReader(r.wanted), options, done);
+  exchange(why ? null : u, why, text, r.wanted, options, done);
 }
 
-/** The request's bytes to `u` and its reply read by `reader`; or `why` it was not sent. */
-function exchange(u: Url | null, why: string, text: string, reader: ReplyReader | null, options: HttpOptions, done: (reply: HttpReply) => void): void {
+/**
+ * The request's bytes to `u` and its reply, read for the members `wanted`; or `why` it was not
+ * sent. The reader is made when the reply's first bytes come: made with the request, its ~270
+ * JsVars (the JSON reader's closures and state, measured on the ESP32-like interpreter) were
+ * held beside the request's text while it was sent, the most a poll held at any time.
+ */
+function exchange(u: Url | null, why: string, text: string, wanted: string[], options: HttpOptions, done: (reply: HttpReply) => void): void {
+  let reader: ReplyReader | null = null;
   let finished = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let socket: NetSocket | null = null;
@@ -243,6 +251,7 @@ function exchange(u: Url | null, why: string, text: string, reader: ReplyReader 
     finished = true;
     // (the reader's part is done: it goes now, not with the socket's last callback)
     reader = null;
+    wanted = [];
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     // whatever is left of the socket goes now: a server that stalls keeps nothing of ours open
@@ -280,7 +289,7 @@ function exchange(u: Url | null, why: string, text: string, reader: ReplyReader 
   const later = (error: string): void => {
     setTimeout(() => finish(noReply(error)), 0);
   };
-  if (!u || !reader) return later(why);
+  if (!u) return later(why);
   const https = u.https;
   timer = setTimeout(() => {
     timer = undefined;
@@ -290,7 +299,9 @@ function exchange(u: Url | null, why: string, text: string, reader: ReplyReader 
     const s = (require(https ? "tls" : "net") as NetModule).connect(socketOptions(u, options), () => {});
     socket = s;
     s.on("data", (chunk: string) => {
-      if (!finished && reader && !reader.write(chunk)) finish(reader.end("dropped"));
+      if (finished) return;
+      if (!reader) reader = createReplyReader(wanted);
+      if (!reader.write(chunk)) finish(reader.end("dropped"));
     });
     // a failed TLS handshake says why in 'error' (then 'close' comes)
     let failure = "";
@@ -300,7 +311,8 @@ function exchange(u: Url | null, why: string, text: string, reader: ReplyReader 
     // before the head: the connection failed or was dropped; after it, the body decides
     s.on("close", () => {
       closed = true;
-      if (!finished && reader) finish(reader.end(failure || "dropped"));
+      // (no reader: not a byte of the reply came)
+      if (!finished) finish(reader ? reader.end(failure || "dropped") : noReply(failure || "dropped"));
     });
     s.write(text);
     // the socket has its copy: ours would be kept as long as the socket's callbacks
