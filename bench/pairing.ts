@@ -36,6 +36,9 @@ async function simulated(kind: ProviderKind): Promise<{ toCode: number; requests
   return { toCode: code.at, requests, wall };
 }
 
+/** Runs of each provider from Storage: the figures are the most seen. */
+const RUNS = 4;
+
 /** Every reply this late (ms) on the interpreter's runs: a request is in flight long enough to be sampled, as over WiFi. */
 const REPLY_DELAY = 300;
 
@@ -68,6 +71,8 @@ interface MemoryFigures {
   polling: number;
   paired: number;
   total: number;
+  /** JsVars the WiFi stand-in takes (a JavaScript module here; on a board Wifi is in C): 0 when not measured */
+  standIn: number;
 }
 
 /**
@@ -79,19 +84,23 @@ interface MemoryFigures {
 async function onInterpreter(code: string, modules: Record<string, string>, kind: ProviderKind, base: string, approve: (userCode: string) => void, fromStorage: boolean): Promise<MemoryFigures> {
   const sampler = 'setInterval(function () { var m = process.memory(); print("MEM " + m.usage + " " + m.total); }, 50);\n';
   // the firmware's modules are in Storage either way (require() reads them from there)
-  const program = fromStorage ? flashedProgram(Object.assign({}, modules, { ".bootcde": WIFI_STAND_IN + sampler + code })) : storageProgram(modules) + code;
+  // (from Storage, what the stand-in takes is measured: JsVars in use before it and after it is required)
+  const standIn = "var M0 = process.memory().usage;\n" + WIFI_STAND_IN + 'require("Wifi"); print("STANDIN " + (process.memory().usage - M0));\n';
+  const program = fromStorage ? flashedProgram(Object.assign({}, modules, { ".bootcde": standIn + sampler + code })) : storageProgram(modules) + code;
   const proxy = await delayedBase(base);
   const started = Date.now();
   let toCode = 0;
   let state = "";
   let total = 0;
   let pairedAt = 0;
+  let standInCost = 0;
   const seen: Record<string, number[]> = { splash: [], code: [], paired: [] };
   try {
     await runLive(
       program,
       mockConfig(kind, proxy.base),
       (line) => {
+        if (line.startsWith("STANDIN ")) standInCost = Number(line.slice(8));
         if (line.startsWith("MEM ")) {
           const [usage, all] = line.split(" ").slice(1).map(Number);
           total = all;
@@ -116,7 +125,7 @@ async function onInterpreter(code: string, modules: Record<string, string>, kind
     proxy.server.close();
   }
   const most = (xs: number[]): number => (xs.length ? Math.max(...xs) : 0);
-  return { toCode, splash: most(seen.splash), rest: seen.code.length ? median(seen.code) : 0, polling: most(seen.code), paired: most(seen.paired), total };
+  return { toCode, splash: most(seen.splash), rest: seen.code.length ? median(seen.code) : 0, polling: most(seen.code), paired: most(seen.paired), total, standIn: standInCost };
 }
 
 export async function pairingBench(): Promise<void> {
@@ -156,10 +165,16 @@ export async function pairingBench(): Promise<void> {
   }
   const mock = await startMockProviders({ interval: 1 });
   try {
-    console.log(`real interpreter (${ESPRUINO}; a PC, not an ESP32; interval 1 s, replies ${REPLY_DELAY} ms late, approved 4 s after the code; JsVars sampled every 50 ms)`);
+    console.log(`real interpreter (${ESPRUINO}; a PC, not an ESP32; interval 1 s, replies ${REPLY_DELAY} ms late, approved 4 s after the code; JsVars sampled every 50 ms; from Storage: the most of ${RUNS} runs)`);
     for (const kind of ["simkl", "auth0"] as ProviderKind[]) {
       for (const fromStorage of [false, true]) {
-        const r = await onInterpreter(out.code, modules, kind, mock.base(kind), (c) => mock.provider(kind).approve(c), fromStorage);
+        // from Storage: RUNS runs, the most of each figure (where a reply splits into pieces, and so
+        // what a sample catches while it is read, differs from run to run)
+        let r = await onInterpreter(out.code, modules, kind, mock.base(kind), (c) => mock.provider(kind).approve(c), fromStorage);
+        for (let k = 1; fromStorage && k < RUNS; k++) {
+          const again = await onInterpreter(out.code, modules, kind, mock.base(kind), (c) => mock.provider(kind).approve(c), fromStorage);
+          r = { toCode: Math.max(r.toCode, again.toCode), splash: Math.max(r.splash, again.splash), rest: Math.max(r.rest, again.rest), polling: Math.max(r.polling, again.polling), paired: Math.max(r.paired, again.paired), total: r.total, standIn: Math.min(r.standIn, again.standIn) };
+        }
         const how = fromStorage ? "from Storage (.bootcde)" : "as text";
         if (!r.total) {
           // no sample came: the interpreter stopped while loading (run as text, the bundle is all in JsVars)
@@ -168,8 +183,14 @@ export async function pairingBench(): Promise<void> {
         }
         console.log(
           `  ${kind.padEnd(7)} ${how.padEnd(23)} start to code on screen ${r.toCode} ms; JsVars in use (of ${r.total}): splash ${r.splash}, code screen at rest ${r.rest},` +
-            ` ${r.polling} at most while polling (goal <= 2500 from Storage${fromStorage ? (r.polling <= 2500 ? ": met" : ": not met") : ""}), ${r.paired} at most once paired`,
+            ` ${r.polling} at most while polling, ${r.paired} at most once paired`,
         );
+        if (fromStorage) {
+          // the goal is the firmware's: the Linux build has no Wifi, and the stand-in's JavaScript
+          // (functions made from a string) takes JsVars a board's Wifi (C) does not
+          const own = r.polling - r.standIn;
+          console.log(`  ${"".padEnd(7)} ${"".padEnd(23)} of which the WiFi stand-in ${r.standIn}; the firmware's own at most while polling ${own} (goal <= 2500: ${own <= 2500 ? "met" : "not met"})`);
+        }
       }
     }
     // A prototype of a build change (build.mjs is not this bench's): the bundle without the
@@ -182,7 +203,7 @@ export async function pairingBench(): Promise<void> {
         const r = await onInterpreter(unwrapped, modules, kind, mock.base(kind), (c) => mock.provider(kind).approve(c), true);
         console.log(
           `  ${kind.padEnd(7)} prototype: unwrapped, from Storage: JsVars in use: splash ${r.splash}, code screen at rest ${r.rest},` +
-            ` ${r.polling} at most while polling (goal <= 2500${r.polling <= 2500 ? ": met" : ": not met"}), ${r.paired} at most once paired`,
+            ` ${r.polling} at most while polling (the stand-in's ${r.standIn} included), ${r.paired} at most once paired`,
         );
       }
     }
