@@ -6,7 +6,7 @@ import { Board } from "../../host-sim/board.ts";
 import { startMockProviders, type MockOptions, type MockProviders, type ProviderKind } from "../../host-sim/providers/index.ts";
 import { Flash } from "../../host-sim/storage.ts";
 import { mockConfig, screenOf, SIM_NETWORK } from "../../host-sim/cli.ts";
-import { firmwareBundle, flashModules } from "./firmware.ts";
+import { flashModules, flashedBundle } from "./firmware.ts";
 import { crc32 } from "node:zlib";
 import { TOKEN_SLOTS } from "../../firmware/store/token.ts";
 
@@ -127,7 +127,7 @@ export async function bootDevice(board: Board, config: Record<string, unknown>, 
     if (s) screens.push({ at: board.clock.now, screen: s.screen, texts: s.texts });
   };
   await flashModules(board.flash);
-  board.boot(code === undefined ? await firmwareBundle() : code);
+  board.boot(code === undefined ? await flashedBundle() : code);
   const device: Device = {
     board,
     mock,
