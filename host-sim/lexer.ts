@@ -21,6 +21,8 @@ const KEYWORDS = new Set([
 /** Single characters after which a / starts a regex (jslGetNextToken). */
 const REGEX_AFTER = "!%&*+-/<=>?[{}(,;:";
 /** Operators of more than one character (jslex.h), longest first. */
+/** The characters an operator of more than one character has second. */
+const SECOND = "=&|+-<>?";
 const OPERATORS = [">>>=", "===", "!==", ">>>", "<<=", ">>=", "==", "!=", "<=", ">=", "<<", ">>", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "&&", "||", "++", "--", "=>", "??"];
 
 const isIdStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
@@ -89,12 +91,11 @@ export function textForm(code: string): string {
       while (i < n && (isIdStart(code.charCodeAt(i)) || isDigit(code.charCodeAt(i)))) i++;
       regexAllowed = KEYWORDS.has(code.slice(from, i));
     } else if (isDigit(c) || (c === 46 && isDigit(code.charCodeAt(i + 1)))) {
-      const from = i;
+      const hex = c === 48 && /[xXbBoO]/.test(code[i + 1] || "");
       while (i < n) {
-        const d = code[i];
-        const sofar = code.slice(from, i);
-        if (/[0-9A-Za-z._]/.test(d)) i++;
-        else if ((d === "+" || d === "-") && /[eE]$/.test(sofar) && !/^0[xXbBoO]/.test(sofar)) i++;
+        const d = code.charCodeAt(i);
+        if (isIdStart(d) || isDigit(d) || d === 46) i++;
+        else if ((d === 43 || d === 45) && !hex && (code[i - 1] === "e" || code[i - 1] === "E")) i++;
         else break;
       }
       regexAllowed = false;
@@ -105,7 +106,7 @@ export function textForm(code: string): string {
       i = copied = start + length;
       regexAllowed = false;
     } else {
-      const op = OPERATORS.find((o) => code.startsWith(o, i));
+      const op = SECOND.indexOf(code[i + 1]) >= 0 ? OPERATORS.find((o) => code.startsWith(o, i)) : undefined;
       if (op) {
         // an operator of two or more characters is a token of its own: a / after it starts a regex
         i += op.length;

@@ -41,10 +41,19 @@ export function flashedBundle(): Promise<string> {
   return cachedFlashed;
 }
 
+let cachedFlashedModules: Promise<Record<string, string>> | undefined;
+
 /** Writes the firmware's Storage modules into a simulated board's flash, as the flash tool does (their flash form). */
 export async function flashModules(flash: Flash): Promise<void> {
-  const modules = await firmwareModules();
-  for (const name of Object.keys(modules)) flash.set(name, flashForm(modules[name]).toString("latin1"));
+  if (!cachedFlashedModules) {
+    cachedFlashedModules = firmwareModules().then((modules) => {
+      const stored: Record<string, string> = {};
+      for (const name of Object.keys(modules)) stored[name] = flashForm(modules[name]).toString("latin1");
+      return stored;
+    });
+  }
+  const modules = await cachedFlashedModules;
+  for (const name of Object.keys(modules)) flash.set(name, modules[name]);
 }
 
 /**
