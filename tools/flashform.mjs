@@ -14,6 +14,9 @@
 // JSVAR_DATA_STRING_LEN, a flash reference beyond it). So literals of RAW_STRING_MIN or more
 // characters become raw strings; shorter ones gain nothing and stay as they are.
 //
+// atob("…") of a constant base64 literal becomes the raw string of its bytes as well (see
+// rawSpans): the text form keeps the short base64, the flash form the bytes, in flash.
+//
 // The device's build has no Unicode strings (a string is bytes): a raw string is the bytes of
 // the literal's value, so only literals whose characters are all <= 0xFF are turned (the
 // others stay as esbuild wrote them).
@@ -47,6 +50,29 @@ function bytesOnly(s) {
 }
 
 /**
+ * Calls `f` on each child node of `node`, with `node` as the parent.
+ * @param {Node} node
+ * @param {(child: Node, parent: Node) => void} f
+ */
+function eachChild(node, f) {
+  for (const key of Object.keys(node)) {
+    const v = node[key];
+    if (Array.isArray(v)) {
+      for (const item of v) if (item && typeof item.type === "string") f(item, node);
+    } else if (v && typeof v === "object" && typeof v.type === "string") f(v, node);
+  }
+}
+
+/**
+ * Base64 that every decoder reads the same: the alphabet, padded to a multiple of 4, and
+ * exactly what encoding its bytes gives back.
+ * @param {string} s
+ */
+function isCanonicalBase64(s) {
+  return s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s) && Buffer.from(s, "base64").toString("base64") === s;
+}
+
+/**
  * The spans of the string literals in `code` that become raw strings, with their values.
  * @param {string} code
  * @returns {{ start: number, end: number, value: string }[]}
@@ -55,6 +81,20 @@ function rawSpans(code) {
   const ast = /** @type {Node} */ (/** @type {unknown} */ (parse(code, { ecmaVersion: "latest", sourceType: "script", allowReturnOutsideFunction: true })));
   /** @type {{ start: number, end: number, value: string }[]} */
   const spans = [];
+  // atob("…") of a constant is a string of bytes too (the font bitmaps, the trust roots): as
+  // a raw string of those bytes it stays in flash where atob's result is a copy in RAM (as the
+  // Espruino IDE's pretokeniser does, jslex.c's atobChecker). Only while `atob` is the global
+  // (no Identifier named atob but as the callee of a call), and the argument canonical base64.
+  let atobIsGlobal = true;
+  /**
+   * @param {Node} node
+   * @param {Node | null} parent
+   */
+  const scan = (node, parent) => {
+    if (node.type === "Identifier" && node.name === "atob" && !(parent && parent.type === "CallExpression" && parent.callee === node)) atobIsGlobal = false;
+    eachChild(node, scan);
+  };
+  scan(ast, null);
   /** @param {string} value */
   const fits = (value) => value.length >= RAW_STRING_MIN && value.length <= RAW_STRING_MAX && bytesOnly(value);
   /**
@@ -65,6 +105,16 @@ function rawSpans(code) {
     if (node.type === "Literal" && typeof node.value === "string") {
       if (fits(node.value)) spans.push({ start: node.start, end: node.end, value: node.value });
       return;
+    }
+    if (atobIsGlobal && node.type === "CallExpression" && node.callee.type === "Identifier" && node.callee.name === "atob" && node.arguments.length === 1) {
+      const arg = node.arguments[0];
+      if (arg.type === "Literal" && typeof arg.value === "string" && isCanonicalBase64(arg.value)) {
+        const bytes = Buffer.from(arg.value, "base64").toString("latin1");
+        if (fits(bytes)) {
+          spans.push({ start: node.start, end: node.end, value: bytes });
+          return;
+        }
+      }
     }
     if (node.type === "TemplateLiteral") {
       // a template without substitutions is a string (one a tag reads is not); nothing inside
@@ -77,12 +127,7 @@ function rawSpans(code) {
       }
       return;
     }
-    for (const key of Object.keys(node)) {
-      const v = node[key];
-      if (Array.isArray(v)) {
-        for (const item of v) if (item && typeof item.type === "string") visit(item, node);
-      } else if (v && typeof v === "object" && typeof v.type === "string") visit(v, node);
-    }
+    eachChild(node, visit);
   };
   visit(ast, null);
   return spans.sort((a, b) => a.start - b.start);

@@ -1,7 +1,7 @@
 // Reads codepair's plain-text glyph-art fonts (*.font, format described at the top of
 // firmware/display/fonts/small.font) and packs them into the layout of Espruino's
 // g.setFontCustom(bitmap, firstChar, widths, height). fontPlugin() lets esbuild import a
-// .font file as { bitmap, widths, height, first } with bitmap and widths as byte strings.
+// .font file as { bitmap, widths, height, first } with bitmap and widths as atob("…") strings.
 import { readFileSync } from "node:fs";
 
 /**
@@ -189,16 +189,20 @@ export function packFont(font) {
 }
 
 /**
- * The JavaScript module that a `.font` import becomes: the bitmap and the widths as plain
- * string literals of their bytes (one character a byte). In the flash form of the bundle
- * (tools/flashform.mjs) they are raw strings, read from flash where they are: 1 JsVar each,
- * where atob("…") made a copy in RAM that lived as long as the font (some 100 JsVars).
+ * The JavaScript module that a `.font` import becomes. atob("…") keeps the bundle's text short
+ * (base64, where a literal of the bytes would be mostly \xNN escapes); in the flash form
+ * (tools/flashform.mjs) each atob of a constant is the raw string of its bytes, read from flash
+ * where it is (1 JsVar instead of a copy in RAM for as long as the font is used).
  * @param {PackedFont} packed
  * @returns {string}
  */
 export function fontModuleSource(packed) {
-  const bytes = (/** @type {Uint8Array} */ b) => JSON.stringify(Buffer.from(b).toString("latin1"));
-  return `export default { bitmap: ${bytes(packed.bitmap)}, widths: ${bytes(packed.widths)}, height: ${packed.height}, first: ${packed.first} };\n`;
+  const b64 = (/** @type {Uint8Array} */ bytes) => Buffer.from(bytes).toString("base64");
+  return (
+    `export default { bitmap: atob(${JSON.stringify(b64(packed.bitmap))}), ` +
+    `widths: atob(${JSON.stringify(b64(packed.widths))}), ` +
+    `height: ${packed.height}, first: ${packed.first} };\n`
+  );
 }
 
 /**
