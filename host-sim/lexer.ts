@@ -20,9 +20,9 @@ const KEYWORDS = new Set([
 ]);
 /** Single characters after which a / starts a regex (jslGetNextToken). */
 const REGEX_AFTER = "!%&*+-/<=>?[{}(,;:";
-/** Operators of more than one character (jslex.h), longest first. */
 /** The characters an operator of more than one character has second. */
 const SECOND = "=&|+-<>?";
+/** Operators of more than one character (jslex.h), longest first. */
 const OPERATORS = [">>>=", "===", "!==", ">>>", "<<=", ">>=", "==", "!=", "<=", ">=", "<<", ">>", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "&&", "||", "++", "--", "=>", "??"];
 
 const isIdStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;

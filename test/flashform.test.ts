@@ -122,6 +122,12 @@ describe("the simulator's lexer (textForm)", () => {
     expect(textForm(code.replace(/[\xd1\xd2]/g, "x"))).toBe(code.replace(/[\xd1\xd2]/g, "x"));
   });
 
+  it("finds raw strings after numbers, divisions, regexes and operators", () => {
+    const raw = "\xd1\x0ba raw \"str\"";
+    const code = "var a=1e-5/2/1,b=x/2/1,c=/[\"'`]/g,d=" + raw + ",e=a>=" + raw + "?0x1e-" + raw + ".length:" + raw + ";";
+    expect(textForm(code)).toBe('var a=1e-5/2/1,b=x/2/1,c=/["\'`]/g,d="a raw \\x22str\\x22",e=a>="a raw \\x22str\\x22"?0x1e-"a raw \\x22str\\x22".length:"a raw \\x22str\\x22";');
+  });
+
   it("reads 0xD1 inside a quoted string, a template, a regex and a comment as a character, as the interpreter does", () => {
     const raw = "\xd1\x14a raw string, twenty";
     const code = [
