@@ -7,7 +7,7 @@
 //   npx tsx bench/pairing.ts
 import { connect, createServer, type Server } from "node:net";
 import { gzipSync } from "node:zlib";
-import { bundleFirmware, bundleModules } from "../build.mjs";
+import { bundleFirmware, bundleModules, flashForm } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
 import { mockConfig, screenOf } from "../host-sim/cli.ts";
 import { startMockProviders, type ProviderKind } from "../host-sim/providers/index.ts";
@@ -78,8 +78,9 @@ interface MemoryFigures {
 /**
  * The bundle on the interpreter, paired with a mock over real sockets (replies REPLY_DELAY ms
  * late); JsVars in use (after a garbage collection, as process.memory() does by default)
- * sampled every 50 ms. `fromStorage`: the bundle is written to Storage as .bootcde and run
- * from there by load(), as a flashed device runs it (its code then stays in flash, not in JsVars).
+ * sampled every 50 ms. `fromStorage`: the bundle is written to Storage as .bootcde in its flash
+ * form and run from there by load(), as a flashed device runs it (its code and long strings
+ * then stay in flash, not in JsVars).
  */
 async function onInterpreter(code: string, modules: Record<string, string>, kind: ProviderKind, base: string, approve: (userCode: string) => void, fromStorage: boolean): Promise<MemoryFigures> {
   const sampler = 'setInterval(function () { var m = process.memory(); print("MEM " + m.usage + " " + m.total); }, 50);\n';
@@ -133,7 +134,10 @@ export async function pairingBench(): Promise<void> {
   const out = await bundleFirmware();
   if (!out.ok) throw new Error("the firmware does not build");
   const modules = await bundleModules();
-  console.log(`dist/firmware.js          ${Buffer.byteLength(out.code)} bytes, ${gzipSync(out.code, { level: 9 }).length} gzipped`);
+  console.log(
+    `dist/firmware.js          ${Buffer.byteLength(out.code)} bytes, ${gzipSync(out.code, { level: 9 }).length} gzipped; ` +
+      `${flashForm(out.code).length} bytes in flash form (as .bootcde holds it: long literals as raw strings)`,
+  );
   const parts: Record<string, number> = {};
   for (const [file, bytes] of Object.entries(out.bytesByFile as Record<string, number>)) {
     const part = /firmware\/(net|pairing|store|json|display|app|life|main)/.exec(file);

@@ -10,6 +10,7 @@ import { ESPRUINO, runLive } from "../test/support/espruino.ts";
 import { get, postForm } from "../test/support/setup-client.ts";
 import { portalProgram, setupBundle } from "../test/support/setup-device.ts";
 import { firmwareBundle, firmwareModules, runFlashed } from "../test/support/firmware.ts";
+import { flashForm } from "../build.mjs";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -23,10 +24,12 @@ async function main(): Promise<void> {
 
   console.log("== code size (as build.mjs writes them)");
   // set-up is a Storage module of its own: the bundle holds only the life's part of it
-  const device = Buffer.byteLength(await firmwareBundle());
+  const device = await firmwareBundle();
   const modules = await firmwareModules();
-  console.log(`the device's bundle (.bootcde)          ${device} bytes`);
-  for (const name of Object.keys(modules)) console.log(`the Storage module ${name.padEnd(20)} ${Buffer.byteLength(modules[name])} bytes (loaded only while set-up is up)`);
+  console.log(`the device's bundle (.bootcde)          ${Buffer.byteLength(device)} bytes (${flashForm(device).length} in flash form, as Storage holds it)`);
+  for (const name of Object.keys(modules)) {
+    console.log(`the Storage module ${name.padEnd(20)} ${Buffer.byteLength(modules[name])} bytes (${flashForm(modules[name]).length} in flash form; loaded only while set-up is up)`);
+  }
 
   console.log("== real interpreter");
   if (!ESPRUINO) {

@@ -11,6 +11,7 @@ import { EspruinoE } from "./espruino-e.ts";
 import { graphicsGlobals } from "./graphics.ts";
 import { Network, type Interpreter } from "./http.ts";
 import { I2CBus } from "./i2c.ts";
+import { textForm } from "./lexer.ts";
 import { Modules } from "./modules.ts";
 import { Button, Gpio } from "./pins.ts";
 import { createRealm, PowerOff, type Realm } from "./realm.ts";
@@ -106,9 +107,13 @@ export class Board {
     this.flash.onCut = () => this.powerOff();
   }
 
-  /** Runs a firmware bundle from power-up (a board that ran before is power-cycled). */
+  /**
+   * Runs a firmware bundle from power-up (a board that ran before is power-cycled). `code` is
+   * the bytes as the device holds them, one character a byte: the flash form the flash tool
+   * writes (raw strings read as the interpreter's lexer reads them, host-sim/lexer.ts) or text.
+   */
   boot(code: string): void {
-    this.code = code;
+    this.code = textForm(code);
     if (this.realm) this.powerOff();
     this.start();
   }
@@ -158,8 +163,9 @@ export class Board {
     let value: unknown;
     try {
       const file = "console" + ++this.consoleInputs;
-      this.sources[file] = code;
-      value = realm.run(code, file);
+      const text = textForm(code);
+      this.sources[file] = text;
+      value = realm.run(text, file);
     } catch (err) {
       this.report(err);
     }

@@ -29,7 +29,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { modulesBeside } from "../build.mjs";
+import { flashForm, modulesBeside } from "../build.mjs";
 import { Board } from "./board.ts";
 import { toTerminal } from "./render.ts";
 import { parseEspruinoJSON, stringifyEspruinoJSON } from "./espruino-json.ts";
@@ -257,9 +257,13 @@ async function main(): Promise<void> {
     return fail((err as Error).message, 2);
   }
   if (!existsSync(opts.bundle)) fail(`${opts.bundle} is missing; run \`npm run build\` first`, 1);
+  // what the flash tool writes: the bundle and the firmware's Storage modules in their flash form
   let modules: Record<string, string> = {};
+  let bundle = "";
   try {
-    modules = modulesBeside(opts.bundle);
+    const beside = modulesBeside(opts.bundle);
+    for (const name of Object.keys(beside)) modules[name] = flashForm(beside[name]).toString("latin1");
+    bundle = flashForm(readFileSync(opts.bundle, "latin1")).toString("latin1");
   } catch (err) {
     fail((err as Error).message, 1);
   }
@@ -439,7 +443,7 @@ async function main(): Promise<void> {
   board.clock.startRealTime();
   // flashed as the flash tool does: the firmware's Storage modules (built beside the bundle), then the bundle
   for (const name of Object.keys(modules)) flash.set(name, modules[name]);
-  board.boot(readFileSync(opts.bundle, "utf8"));
+  board.boot(bundle);
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
   const limit = opts.timeout !== undefined ? opts.timeout : opts.exitAfter;

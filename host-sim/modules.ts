@@ -4,6 +4,7 @@
 // (jsparse.c's jspEvaluateModule: `exports` and `module` in scope, `this` the exports); else it
 // throws the error Espruino throws (the device never fetches modules at run time). What it
 // finds is cached until Modules.removeCached(name).
+import { textForm } from "./lexer.ts";
 import { NAME_LIMIT } from "./storage.ts";
 import type { Realm } from "./realm.ts";
 
@@ -29,8 +30,10 @@ export class Modules {
 
   private fromStorage(name: string): unknown {
     if (!this.files || name.length > NAME_LIMIT) return undefined;
-    const code = this.files.get(name);
-    if (code === undefined) return undefined;
+    const stored = this.files.get(name);
+    if (stored === undefined) return undefined;
+    // the interpreter's lexer reads raw strings in the stored code (the flash form)
+    const code = textForm(stored);
     if (this.loaded) this.loaded(name, code);
     const run = this.realm.run("(function (exports, module) {" + code + "\n})", name) as (this: unknown, e: unknown, m: unknown) => void;
     const scope = this.realm.object({}) as Record<string, unknown>;

@@ -10,6 +10,7 @@ import { runInNewContext } from "node:vm";
 import { crc32 } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkConfig } from "../firmware/store/config.ts";
+import { flashForm } from "../build.mjs";
 import { CHUNK, expectedReport, uploadText } from "../tools/flash.ts";
 import { ESPRUINO, cleanLine, espruinoBoard, outputLines } from "./support/espruino.ts";
 import { ROOT, firmwareBundle, firmwareModules } from "./support/firmware.ts";
@@ -28,12 +29,12 @@ const GOOD = {
 
 let dir = "";
 let goodConfig = "";
-/** the current firmware, built from the sources */
+/** the current firmware, built from the sources: the bytes Storage is to hold (its flash form) */
 let firmware: Buffer;
 let firmwareFile = "";
-/** the firmware's Storage modules, written beside the bundles as build.mjs writes them */
+/** the firmware's Storage modules (their flash form), written beside the bundles as build.mjs writes them (text) */
 let modules: Record<string, Buffer> = {};
-/** every byte value, the ones a console or a JS string could trip on among them, and a length that fills no chunk */
+/** a bundle whose flash form holds every byte value, the ones a console or a JS string could trip on among them, and a length that fills no chunk */
 let allBytes: Buffer;
 let allBytesFile = "";
 
@@ -121,19 +122,24 @@ function evaluate(text: string): Evaluated {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "codepair-flash-test-"));
   goodConfig = file("device.json", JSON.stringify(GOOD, null, 2));
-  // as build.mjs writes dist/firmware.js
-  firmware = Buffer.from(await firmwareBundle(), "utf8");
-  firmwareFile = file("firmware.js", firmware);
+  // as build.mjs writes dist/firmware.js; Storage is to hold its flash form
+  const text = await firmwareBundle();
+  firmwareFile = file("firmware.js", text);
+  firmware = flashForm(text);
   const built = await firmwareModules();
   for (const name of Object.keys(built)) {
     file(name + ".js", built[name]);
-    modules[name] = Buffer.from(built[name], "utf8");
+    modules[name] = flashForm(built[name]);
   }
+  // code whose flash form holds every byte value: a literal's raw string (the quotes a
+  // console or a JS string could trip on among them, and a length that fills no chunk)
   const parts: number[] = [];
   for (let round = 0; round < 9; round++) for (let b = 0; b < 256; b++) parts.push(round % 2 ? 255 - b : b);
   for (const c of '\r\n\x10\x1b\x03"\'\\`${}</script>\n\r') parts.push(c.charCodeAt(0));
-  allBytes = Buffer.from(parts);
-  allBytesFile = file("all-bytes.js", allBytes);
+  const allText = "var s=" + JSON.stringify(Buffer.from(parts).toString("latin1")).replace(/[\x7f-\xff]/g, (c) => "\\x" + c.charCodeAt(0).toString(16)) + ";\n";
+  allBytes = flashForm(allText);
+  for (let b = 0; b < 256; b++) expect(allBytes.includes(b)).toBe(true);
+  allBytesFile = file("all-bytes.js", allText);
 });
 
 describe("flash: the config is checked before anything is written", () => {
@@ -242,10 +248,23 @@ describe("flash --dry-run: what would be sent", () => {
     for (const name of WIFI_SLOTS) expect(good.text).toContain(`erase(${JSON.stringify(name)})`);
   });
 
+  it("refuses a bundle that is not JavaScript (its flash form cannot be made), and sends nothing", () => {
+    const broken = mkdtempSync(join(dir, "broken-"));
+    const bundleFile = join(broken, "firmware.js");
+    writeFileSync(bundleFile, "var s = 'never closed;\n");
+    for (const name of Object.keys(modules)) writeFileSync(join(broken, name + ".js"), "exports.x = 1;\n");
+    const out = join(broken, "out.js");
+    const run = flash(["--config", goodConfig, "--bundle", bundleFile, "--dry-run", out]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(bundleFile + ": the flash form is made of JavaScript, and this does not parse");
+    expect(run.stderr).toContain("nothing sent");
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("refuses a bundle whose modules are not beside it, and sends nothing", () => {
     const lone = mkdtempSync(join(dir, "lone-"));
     const bundleFile = join(lone, "firmware.js");
-    writeFileSync(bundleFile, firmware);
+    writeFileSync(bundleFile, readFileSync(firmwareFile));
     const out = join(lone, "out.js");
     const run = flash(["--config", goodConfig, "--bundle", bundleFile, "--dry-run", out]);
     expect(run.status).toBe(1);

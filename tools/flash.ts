@@ -16,6 +16,10 @@
 // exits with 0 even when it could not open the port. The CLI is told to send the text as it is:
 // no minification, no pretokenising, no reset or clock setting of its own, no module look-up
 // (a local board description says which modules are built in; no module URL is set).
+// The bundle and the firmware's modules are written in their flash form (build.mjs's flashForm,
+// tools/flashform.mjs): every long string literal a raw string token, which the interpreter
+// reads where it is in flash instead of copying it into RAM; the lengths and CRCs checked are
+// those of these bytes.
 import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,7 +30,7 @@ import { crc32 } from "node:zlib";
 import { CONFIG_FILE, checkConfig, type ConfigCheck } from "../firmware/store/config.ts";
 import { WIFI_SLOTS } from "../firmware/store/wifi.ts";
 import { namesBeside } from "./config-schema.ts";
-import { modulesBeside } from "../build.mjs";
+import { flashForm, modulesBeside } from "../build.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const BOARD_JSON = join(ROOT, "tools/espruino-esp32.json");
@@ -171,6 +175,19 @@ export function prepareConfig(file: string): PreparedConfig | string {
   return { stored, check, given };
 }
 
+/**
+ * The bytes of a code file (the bundle, a firmware module) as Storage is to hold them: its
+ * flash form (build.mjs's flashForm: long string literals as raw strings, read from flash where
+ * they are instead of copied into RAM). Throws, naming `file`, when the code does not parse.
+ */
+export function storedCode(code: string, file: string): Buffer {
+  try {
+    return flashForm(code);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+}
+
 /** `require("Storage").write` lines that put `data` in file `name`, CHUNK bytes a line. */
 export function storageWrites(name: string, data: Buffer): string[] {
   const lines: string[] = [];
@@ -266,7 +283,7 @@ function summary(p: PreparedConfig, bundleFile: string, bundle: Buffer, modules:
       `telnet ${c.telnet ? "on" : "off"}, CA ${c.ca ? c.ca.length + " bytes" : "none"}`,
   );
   const parts = [`${CONFIG_FILE} ${p.stored.length} bytes`].concat(Object.keys(modules).map((name) => `${name} ${modules[name].length} bytes`));
-  lines.push(`upload: ${parts.join(", ")}, ${BOOT_FILE} ${bundle.length} bytes (${bundleFile})`);
+  lines.push(`upload: ${parts.join(", ")}, ${BOOT_FILE} ${bundle.length} bytes (${bundleFile}; code in its flash form)`);
   return lines;
 }
 
@@ -305,12 +322,14 @@ async function main(): Promise<void> {
     fail(`${opts.config} refused, nothing sent:\n` + prepared.check.problems.map((p) => "  - " + p).join("\n"), 1);
   }
   if (!existsSync(opts.bundle) || !statSync(opts.bundle).isFile()) fail(`${opts.bundle} not found: build it first (npm run build)`, 1);
-  const bundle = readFileSync(opts.bundle);
-  if (!bundle.length) fail(`${opts.bundle} is empty`, 1);
+  const bundleText = readFileSync(opts.bundle, "latin1");
+  if (!bundleText.length) fail(`${opts.bundle} is empty`, 1);
+  let bundle: Buffer = Buffer.alloc(0);
   const modules: Modules = {};
   try {
     const beside = modulesBeside(opts.bundle);
-    for (const name of Object.keys(beside)) modules[name] = Buffer.from(beside[name], "latin1");
+    for (const name of Object.keys(beside)) modules[name] = storedCode(beside[name], name + ".js");
+    bundle = storedCode(bundleText, opts.bundle);
   } catch (err) {
     fail((err as Error).message + "; nothing sent", 1);
   }

@@ -189,7 +189,10 @@ export function packFont(font) {
 }
 
 /**
- * The JavaScript module that a `.font` import becomes.
+ * The JavaScript module that a `.font` import becomes. atob("…") keeps the bundle's text short
+ * (base64, where a literal of the bytes would be mostly \xNN escapes); in the flash form
+ * (tools/flashform.mjs) each atob of a constant is the raw string of its bytes, read from flash
+ * where it is (1 JsVar instead of a copy in RAM for as long as the font is used).
  * @param {PackedFont} packed
  * @returns {string}
  */

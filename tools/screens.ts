@@ -15,6 +15,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { flashForm } from "../build.mjs";
 import { Board } from "../host-sim/board.ts";
 import { mockConfig, type SimProvider } from "../host-sim/cli.ts";
 import { startEdge, type Edge } from "../host-sim/providers/edge.ts";
@@ -394,7 +395,8 @@ async function main(): Promise<void> {
     else if (SCENARIOS[args[i]]) names.push(args[i]);
     else throw new Error(`unknown picture "${args[i]}": ${Object.keys(SCENARIOS).join(", ")}`);
   }
-  const bundle = readFileSync(bundleFile, "utf8");
+  // as the device holds it: the flash form the flash tool writes
+  const bundle = flashForm(readFileSync(bundleFile, "latin1")).toString("latin1");
   for (const name of names.length ? names : Object.keys(SCENARIOS)) {
     for (const height of [64, 32] as const) {
       const file = screenPath(pictureName(name, height));

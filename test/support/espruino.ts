@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Board, type BoardOptions } from "../../host-sim/board.ts";
 import { storageWrites } from "../../tools/flash.ts";
+import { flashForm } from "../../tools/flashform.mjs";
 
 /** Path of the real interpreter, or undefined: then the tests that need it are skipped. */
 export const ESPRUINO = process.env.ESPRUINO || undefined;
@@ -115,17 +116,19 @@ export const WIFI_STAND_IN =
 
 /**
  * A program that leaves Storage as the flash tool does, then boots from it: each of `files`
- * (name → code: .bootcde, the firmware's modules) written in chunks, then load(). So the
- * firmware runs from flash (its functions' code stays there), not as text.
+ * (name → code: .bootcde, the firmware's modules) written in chunks in its flash form (long
+ * string literals as raw strings that stay in flash: tools/flashform.mjs), then load(). So the
+ * firmware runs from flash (its functions' code and long strings stay there), not as text.
+ * `form` "text": the code written as it is instead (to compare the two).
  */
-export function flashedProgram(files: Record<string, string>): string {
-  return storageProgram(files) + "setTimeout(function () { load(); }, 100);\n";
+export function flashedProgram(files: Record<string, string>, form: "flash" | "text" = "flash"): string {
+  return storageProgram(files, form) + "setTimeout(function () { load(); }, 100);\n";
 }
 
-/** Lines that write each of `files` (name → contents) to Storage as the flash tool does, in chunks. */
-export function storageProgram(files: Record<string, string>): string {
+/** Lines that write each of `files` (name → contents) to Storage as the flash tool does, in chunks: in its flash form, or as text. */
+export function storageProgram(files: Record<string, string>, form: "flash" | "text" = "flash"): string {
   const lines: string[] = [];
-  for (const name of Object.keys(files)) lines.push(...storageWrites(name, Buffer.from(files[name], "latin1")));
+  for (const name of Object.keys(files)) lines.push(...storageWrites(name, form === "flash" ? flashForm(files[name]) : Buffer.from(files[name], "latin1")));
   return lines.join("\n") + "\n";
 }
 

@@ -2,7 +2,7 @@
 // build.mjs uses (byte for byte what `node build.mjs` writes), once per test file.
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { bundleFirmware, bundleModules } from "../../build.mjs";
+import { bundleFirmware, bundleModules, flashForm } from "../../build.mjs";
 import { CONFIG_FILE } from "../../firmware/store/config.ts";
 import { Board } from "../../host-sim/board.ts";
 import { Flash } from "../../host-sim/storage.ts";
@@ -29,19 +29,40 @@ export function firmwareModules(): Promise<Record<string, string>> {
   return cachedModules;
 }
 
-/** Writes the firmware's Storage modules into a simulated board's flash, as the flash tool does. */
+let cachedFlashed: Promise<string> | undefined;
+
+/**
+ * The bundle as Storage holds it on a flashed board (.bootcde): its flash form (long string
+ * literals as raw strings: tools/flashform.mjs), one character a byte. The simulator boots it
+ * as the interpreter does (host-sim/lexer.ts reads the raw strings).
+ */
+export function flashedBundle(): Promise<string> {
+  if (!cachedFlashed) cachedFlashed = firmwareBundle().then((code) => flashForm(code).toString("latin1"));
+  return cachedFlashed;
+}
+
+let cachedFlashedModules: Promise<Record<string, string>> | undefined;
+
+/** Writes the firmware's Storage modules into a simulated board's flash, as the flash tool does (their flash form). */
 export async function flashModules(flash: Flash): Promise<void> {
-  const modules = await firmwareModules();
+  if (!cachedFlashedModules) {
+    cachedFlashedModules = firmwareModules().then((modules) => {
+      const stored: Record<string, string> = {};
+      for (const name of Object.keys(modules)) stored[name] = flashForm(modules[name]).toString("latin1");
+      return stored;
+    });
+  }
+  const modules = await cachedFlashedModules;
   for (const name of Object.keys(modules)) flash.set(name, modules[name]);
 }
 
 /**
  * Boots a simulated board with the firmware as the flash tool leaves it: its Storage modules
- * in flash, then `code` (default: the bundle built from the sources).
+ * in flash, then `code` (default: the bundle built from the sources, in its flash form).
  */
 export async function bootFirmware(board: Board, code?: string): Promise<void> {
   await flashModules(board.flash);
-  board.boot(code === undefined ? await firmwareBundle() : code);
+  board.boot(code === undefined ? await flashedBundle() : code);
 }
 
 /** For a bundle run as text on the interpreter: lines that first write the firmware's Storage modules, as the flash tool does. */
@@ -63,8 +84,9 @@ export async function writeFirmware(dir: string): Promise<string> {
 
 /**
  * Runs the firmware on the real interpreter as a flashed board runs it: Storage as the flash
- * tool leaves it (the bundle as .bootcde, the firmware's modules beside it, `config`), then
- * load(). Its functions' code then stays in flash, as on the device; run as text, the bundle
+ * tool leaves it (the bundle as .bootcde, the firmware's modules beside it, in their flash
+ * form; `config`), then load(). Its functions' code and long strings then stay in flash, as on
+ * the device; run as text, the bundle
  * alone takes some 11,000 of the 16,383 JsVars. `prelude` runs at boot before the bundle (with
  * the WiFi stand-in: load() clears what ran before it). Otherwise as runLive.
  */
