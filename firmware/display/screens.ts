@@ -349,20 +349,30 @@ function textPage(g: Graphics, s: CodeScreen, turn: number): CodeFrame {
 
 // The code screen is shown every tick, and laying it out is the costly part (about 3 ms a
 // frame on the interpreter on a PC, much more on an ESP32); only its bar and its page change
-// with time. So the last screen's QR page and page count, and its last text page, are kept.
-let shownKey = "";
+// with time. So the last screen's QR page and page count, and its last text page, are kept,
+// with what they were laid out for: the panel's height and the screen's texts, the only fields
+// the pages read (held as references to the screen's own strings: a key made of the whole
+// screen as JSON, made every tick, held ~20 JsVars for a long link).
+let laidHeight = 0;
+let laidCode = "";
+let laidUri = "";
+let laidLink = "";
+let laidNote = "";
 let qrFrame: CodeFrame | null = null;
 let pages = 1;
 let textFrame: CodeFrame | null = null;
 let textTurn = 0;
 
 function codeFrame(g: Graphics, s: CodeScreen, now: number): CodeFrame {
-  const screenKey = g.getHeight() + JSON.stringify(s);
-  if (screenKey !== shownKey) {
+  if (g.getHeight() !== laidHeight || s.code !== laidCode || s.uri !== laidUri || s.link !== laidLink || s.note !== laidNote) {
     qrFrame = qrPage(g, s);
     pages = pagesBeside(g, s, qrFrame);
     textFrame = null;
-    shownKey = screenKey;
+    laidHeight = g.getHeight();
+    laidCode = s.code;
+    laidUri = s.uri;
+    laidLink = s.link;
+    laidNote = s.note;
   }
   const issued = s.expiresAt - s.lifetime;
   // Pages turn from the moment the code was issued, so the QR code's page comes first.
