@@ -161,6 +161,38 @@ export async function bundleModules(options) {
 }
 
 /**
+ * Code files as Storage is to hold them on the device: each one's flash form (flashForm), as
+ * bytes, name → bytes. Throws, naming the file, when one does not parse.
+ * @param {Record<string, string>} files
+ * @returns {Record<string, Buffer>}
+ */
+export function flashFiles(files) {
+  /** @type {Record<string, Buffer>} */
+  const stored = {};
+  for (const name of Object.keys(files)) {
+    try {
+      stored[name] = flashForm(files[name]);
+    } catch (err) {
+      throw new Error(`${name}: ${/** @type {Error} */ (err).message}`);
+    }
+  }
+  return stored;
+}
+
+/**
+ * The same as text, one character a byte (for the simulator's Storage, which holds strings).
+ * @param {Record<string, string>} files
+ * @returns {Record<string, string>}
+ */
+export function flashTexts(files) {
+  const stored = flashFiles(files);
+  /** @type {Record<string, string>} */
+  const texts = {};
+  for (const name of Object.keys(stored)) texts[name] = stored[name].toString("latin1");
+  return texts;
+}
+
+/**
  * The firmware's Storage modules written beside a bundle file (dist/firmware.js → dist/NAME.js),
  * name → code; a clear error when one is missing (a bundle from another build, or none).
  * @param {string} bundleFile
@@ -204,9 +236,13 @@ async function main() {
   mkdirSync(resolve(ROOT, "dist"), { recursive: true });
   writeFileSync(resolve(ROOT, "dist/firmware.js"), out.code);
   writeFileSync(resolve(ROOT, "dist/firmware.js.map"), out.map);
+  // the bytes the flash tool writes as .bootcde: the device counts an error's line and column
+  // in these (a raw string's newline bytes are lines there), so its positions are found here
+  const flashed = flashForm(out.code);
+  writeFileSync(resolve(ROOT, "dist/firmware.bootcde"), flashed);
   const raw = Buffer.byteLength(out.code);
   const gzip = gzipSync(out.code, { level: 9 }).length;
-  const flash = flashForm(out.code).length;
+  const flash = flashed.length;
   /** @type {Record<string, { raw: number, gzip: number, flash: number }>} */
   const moduleSizes = {};
   for (const [name, code] of Object.entries(modules)) {

@@ -23,12 +23,12 @@ async function main(): Promise<void> {
   }
 
   console.log("== code size (as build.mjs writes them)");
-  // set-up is a Storage module of its own: the bundle holds only the life's part of it
+  // set-up and the store are Storage modules of their own: the bundle holds only the life's part of set-up
   const device = await firmwareBundle();
   const modules = await firmwareModules();
   console.log(`the device's bundle (.bootcde)          ${Buffer.byteLength(device)} bytes (${flashForm(device).length} in flash form, as Storage holds it)`);
   for (const name of Object.keys(modules)) {
-    console.log(`the Storage module ${name.padEnd(20)} ${Buffer.byteLength(modules[name])} bytes (${flashForm(modules[name]).length} in flash form; loaded only while set-up is up)`);
+    console.log(`the Storage module ${name.padEnd(20)} ${Buffer.byteLength(modules[name])} bytes (${flashForm(modules[name]).length} in flash form; loaded only while it is used)`);
   }
 
   console.log("== real interpreter");

@@ -29,7 +29,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { flashForm, modulesBeside } from "../build.mjs";
+import { flashTexts, modulesBeside } from "../build.mjs";
 import { Board } from "./board.ts";
 import { toTerminal } from "./render.ts";
 import { parseEspruinoJSON, stringifyEspruinoJSON } from "./espruino-json.ts";
@@ -261,9 +261,8 @@ async function main(): Promise<void> {
   let modules: Record<string, string> = {};
   let bundle = "";
   try {
-    const beside = modulesBeside(opts.bundle);
-    for (const name of Object.keys(beside)) modules[name] = flashForm(beside[name]).toString("latin1");
-    bundle = flashForm(readFileSync(opts.bundle, "latin1")).toString("latin1");
+    modules = flashTexts(modulesBeside(opts.bundle));
+    bundle = flashTexts({ [opts.bundle]: readFileSync(opts.bundle, "latin1") })[opts.bundle];
   } catch (err) {
     fail((err as Error).message, 1);
   }

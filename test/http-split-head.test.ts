@@ -24,7 +24,7 @@ const bigHead = (): string => {
 /** Each path's reply, in pieces sent `gap` ms apart. */
 const REPLIES: Record<string, { pieces: string[]; gap: number }> = {
   "/two": { pieces: ["HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n", 'Content-Length: 13\r\n\r\n{"a":"whole"}'], gap: 300 },
-  "/crlf": { pieces: ["HTTP/1.1 200 OK\r", "\nRetry-After: 7\r", "\n", "X-Bare: one\ntwo\r\nContent-Length: 13\r\n\r", '\n{"a":"whole"}'], gap: 60 },
+  "/crlf": { pieces: ["HTTP/1.1 200 OK\r", "\nRetry-After: 7\r", "\n", "X-Bare: one\nRetry-After: 9\r\nContent-Length: 13\r\n\r", '\n{"a":"whole"}'], gap: 60 },
   "/interim": { pieces: ["HTTP/1.1 100 Continue\r\nRetry-After: 9\r\n\r\n", 'HTTP/1.1 503 Busy\r\nContent-Length: 13\r\n\r\n{"a":"whole"}'], gap: 60 },
   "/big": { pieces: bigHead().match(/[^]{1,500}/g) as string[], gap: 60 },
 };

@@ -30,7 +30,7 @@ import { crc32 } from "node:zlib";
 import { CONFIG_FILE, checkConfig, type ConfigCheck } from "../firmware/store/config.ts";
 import { WIFI_SLOTS } from "../firmware/store/wifi.ts";
 import { namesBeside } from "./config-schema.ts";
-import { flashForm, modulesBeside } from "../build.mjs";
+import { flashFiles, modulesBeside } from "../build.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const BOARD_JSON = join(ROOT, "tools/espruino-esp32.json");
@@ -175,19 +175,6 @@ export function prepareConfig(file: string): PreparedConfig | string {
   return { stored, check, given };
 }
 
-/**
- * The bytes of a code file (the bundle, a firmware module) as Storage is to hold them: its
- * flash form (build.mjs's flashForm: long string literals as raw strings, read from flash where
- * they are instead of copied into RAM). Throws, naming `file`, when the code does not parse.
- */
-export function storedCode(code: string, file: string): Buffer {
-  try {
-    return flashForm(code);
-  } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
-  }
-}
-
 /** `require("Storage").write` lines that put `data` in file `name`, CHUNK bytes a line. */
 export function storageWrites(name: string, data: Buffer): string[] {
   const lines: string[] = [];
@@ -327,9 +314,8 @@ async function main(): Promise<void> {
   let bundle: Buffer = Buffer.alloc(0);
   const modules: Modules = {};
   try {
-    const beside = modulesBeside(opts.bundle);
-    for (const name of Object.keys(beside)) modules[name] = storedCode(beside[name], name + ".js");
-    bundle = storedCode(bundleText, opts.bundle);
+    Object.assign(modules, flashFiles(modulesBeside(opts.bundle)));
+    bundle = flashFiles({ [opts.bundle]: bundleText })[opts.bundle];
   } catch (err) {
     fail((err as Error).message + "; nothing sent", 1);
   }

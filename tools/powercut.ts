@@ -26,11 +26,11 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { bundleFirmware, bundleModules } from "../build.mjs";
+import { bundleFirmware, bundleModules, flashFiles } from "../build.mjs";
 import { CONFIG_FILE } from "../firmware/store/config.ts";
 import { TOKEN_SLOTS, type TokenRecord } from "../firmware/store/token.ts";
 import { cleanLine, outputLines, WIFI_STAND_IN } from "../test/support/espruino.ts";
-import { storageWrites, storedCode } from "./flash.ts";
+import { storageWrites } from "./flash.ts";
 
 export const FLASH_FILE = "espruino.flash";
 const BOOT_FILE = ".bootcde";
@@ -121,10 +121,8 @@ export async function makeScene(espruino: string, compact: boolean): Promise<Sce
   const saveCode = await deviceProgram("tools/powercut/device-save.ts");
   const checkCode = await deviceProgram("tools/powercut/device-check.ts");
   const config = Buffer.from(JSON.stringify(SCENE_CONFIG), "latin1");
-  const boot = storedCode(WIFI_STAND_IN + (await firmwareCode()), BOOT_FILE);
-  const modules: Record<string, Buffer> = {};
-  const built = await bundleModules();
-  for (const name of Object.keys(built)) modules[name] = storedCode(built[name], name);
+  const boot = flashFiles({ [BOOT_FILE]: WIFI_STAND_IN + (await firmwareCode()) })[BOOT_FILE];
+  const modules = flashFiles(await bundleModules());
   // trash first, then the files as the flash tool writes them (config, modules, .bootcde; code in its flash form)
   const moduleWrites = Object.keys(modules).flatMap((name) => storageWrites(name, modules[name]));
   const flashing = [`require("Storage").write("old.bootcde","x",0,${LEAD_TRASH});`, ...storageWrites(CONFIG_FILE, config), ...moduleWrites, ...storageWrites(BOOT_FILE, boot), 'require("Storage").erase("old.bootcde");print("flashed");'];

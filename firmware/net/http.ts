@@ -64,9 +64,9 @@ export interface HttpReply {
 export const USER_AGENT = "codepair/" + VERSION;
 
 /**
- * Most bytes of a reply's status line and headers (before its blank line). A provider's head is well under 2 KB
- * (Auth0's, with its security headers and cookies, about 1.5 KB); past this the reply is
- * broken, and the socket is closed.
+ * Most bytes of a reply's status line and headers (before its blank line). A provider's head
+ * is well under 2 KB (Auth0's, with its security headers and cookies, about 1.5 KB); past this
+ * the reply is broken, and the socket is closed.
  */
 export const MAX_HEAD = 8192;
 
@@ -121,7 +121,7 @@ interface ReplyReader {
 }
 
 function createReplyReader(wanted: string[]): ReplyReader {
-  /** The body's reader: made once the head is in (~220 JsVars: not held while the head is awaited). */
+  /** The body's JSON reader: made once the head is in (not held while the head is awaited). */
   let reader: JsonReader = null as unknown as JsonReader;
   /** The head's line being read: the head is read line by line as it comes, never kept whole. */
   let headLine = "";
@@ -254,7 +254,7 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
 
 /**
  * The request's bytes to `u` and its reply, read for the members `wanted`; or `why` it was not
- * sent. The reader is made when the reply's first bytes come: made with the request, its ~270
+ * sent. The reply's reader is made when its first bytes come: made with the request, its ~270
  * JsVars (the JSON reader's closures and state, measured on the ESP32-like interpreter) were
  * held beside the request's text while it was sent, the most a poll held at any time.
  */

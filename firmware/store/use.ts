@@ -1,7 +1,7 @@
 // The store module (store/module.ts, `codepair-store` in Storage) for one use: loaded, used,
 // dropped from require's cache. Loaded for good, its functions held ~200 JsVars the whole time
 // a code is up (measured on the ESP32-like interpreter, bench/pairing.ts); used this way they
-// exist only at boot and while a token is saved or forgotten.
+// exist only at boot and while a token is loaded, saved or forgotten.
 import type { readConfig } from "./config";
 import type { forgetToken, loadToken, saveToken } from "./token";
 

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Board, type BoardOptions } from "../../host-sim/board.ts";
 import { storageWrites } from "../../tools/flash.ts";
-import { flashForm } from "../../tools/flashform.mjs";
+import { flashFiles } from "../../build.mjs";
 
 /** Path of the real interpreter, or undefined: then the tests that need it are skipped. */
 export const ESPRUINO = process.env.ESPRUINO || undefined;
@@ -46,8 +46,8 @@ export function outputLines(stdout: string): string[] {
 
 /**
  * Output lines of `code` run as a file on the interpreter, without its banner and prompts.
- * `flashFirst`: a program run before it in a run of its own (output ignored), to leave Storage
- * as `code` should find it (text the two would not fit in RAM together).
+ * `flashFirst`: a program run before it in a run of its own, to leave Storage as `code` should
+ * find it (text the two would not fit in RAM together); throws when it does not run to its end.
  */
 export function runOnEspruino(code: string, timeoutMs = 15000, flashFirst = ""): RealRun {
   if (!ESPRUINO) throw new Error("ESPRUINO is not set");
@@ -56,8 +56,9 @@ export function runOnEspruino(code: string, timeoutMs = 15000, flashFirst = ""):
   try {
     const file = join(dir, "program.js");
     if (flashFirst) {
-      writeFileSync(file, flashFirst, "latin1");
-      spawnSync(ESPRUINO, [file], { cwd: dir, timeout: timeoutMs, input: "", encoding: "latin1" });
+      writeFileSync(file, flashFirst + '\nprint("FLASHED");\n', "latin1");
+      const first = spawnSync(ESPRUINO, [file], { cwd: dir, timeout: timeoutMs, input: "", encoding: "latin1" });
+      if (!outputLines(first.stdout || "").includes("FLASHED")) throw new Error("the program that writes Storage did not run to its end:\n" + (first.stdout || "").slice(-2000));
     }
     writeFileSync(file, code, "latin1");
     const run = spawnSync(ESPRUINO, [file], { cwd: dir, timeout: timeoutMs, input: "", encoding: "latin1" });
@@ -127,8 +128,9 @@ export function flashedProgram(files: Record<string, string>, form: "flash" | "t
 
 /** Lines that write each of `files` (name → contents) to Storage as the flash tool does, in chunks: in its flash form, or as text. */
 export function storageProgram(files: Record<string, string>, form: "flash" | "text" = "flash"): string {
+  const stored = form === "flash" ? flashFiles(files) : null;
   const lines: string[] = [];
-  for (const name of Object.keys(files)) lines.push(...storageWrites(name, form === "flash" ? flashForm(files[name]) : Buffer.from(files[name], "latin1")));
+  for (const name of Object.keys(files)) lines.push(...storageWrites(name, stored ? stored[name] : Buffer.from(files[name], "latin1")));
   return lines.join("\n") + "\n";
 }
 

@@ -2,7 +2,7 @@
 // build.mjs uses (byte for byte what `node build.mjs` writes), once per test file.
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { bundleFirmware, bundleModules, flashForm } from "../../build.mjs";
+import { bundleFirmware, bundleModules, flashTexts } from "../../build.mjs";
 import { CONFIG_FILE } from "../../firmware/store/config.ts";
 import { Board } from "../../host-sim/board.ts";
 import { Flash } from "../../host-sim/storage.ts";
@@ -37,7 +37,7 @@ let cachedFlashed: Promise<string> | undefined;
  * as the interpreter does (host-sim/lexer.ts reads the raw strings).
  */
 export function flashedBundle(): Promise<string> {
-  if (!cachedFlashed) cachedFlashed = firmwareBundle().then((code) => flashForm(code).toString("latin1"));
+  if (!cachedFlashed) cachedFlashed = firmwareBundle().then((code) => flashTexts({ ".bootcde": code })[".bootcde"]);
   return cachedFlashed;
 }
 
@@ -46,11 +46,7 @@ let cachedFlashedModules: Promise<Record<string, string>> | undefined;
 /** Writes the firmware's Storage modules into a simulated board's flash, as the flash tool does (their flash form). */
 export async function flashModules(flash: Flash): Promise<void> {
   if (!cachedFlashedModules) {
-    cachedFlashedModules = firmwareModules().then((modules) => {
-      const stored: Record<string, string> = {};
-      for (const name of Object.keys(modules)) stored[name] = flashForm(modules[name]).toString("latin1");
-      return stored;
-    });
+    cachedFlashedModules = firmwareModules().then(flashTexts);
   }
   const modules = await cachedFlashedModules;
   for (const name of Object.keys(modules)) flash.set(name, modules[name]);
