@@ -62,6 +62,17 @@ function inNode(code: string): string[] {
   return lines;
 }
 
+/** 0xD1 and 0xD2 bytes inside a quoted string, a template, a regex and comments (characters there), and one raw string. */
+const RAW_INSIDE = [
+  'var q = "\xd1\x03ab";',
+  "var t = `\xd1${1 + 1}\xd2`;",
+  "var re = /a\xd1b/;",
+  "/* \xd1\x05 */ // \xd2\x01\x02",
+  "var half = 10 / 2 / 1;",
+  "var w = \xd1\x14a raw string, twenty;",
+  'print("D " + q.length + " " + q.charCodeAt(0) + " " + t.length + " " + re.test("xa\xd1by") + " " + half + " " + w);',
+].join("\n");
+
 describe("flashForm", () => {
   it("turns string literals of RAW_STRING_MIN or more characters (all <= 0xFF) into raw strings, and leaves the rest", () => {
     const short = "x".repeat(RAW_STRING_MIN - 1);
@@ -129,17 +140,7 @@ describe("the simulator's lexer (textForm)", () => {
   });
 
   it("reads 0xD1 inside a quoted string, a template, a regex and a comment as a character, as the interpreter does", () => {
-    const raw = "\xd1\x14a raw string, twenty";
-    const code = [
-      'var q = "\xd1\x03ab";',
-      "var t = `\xd1${1 + 1}\xd2`;",
-      "var re = /a\xd1b/;",
-      "/* \xd1\x05 */ // \xd2\x01\x02",
-      "var half = 10 / 2 / 1;",
-      "var w = " + raw + ";",
-      'print(q.length + " " + q.charCodeAt(0) + " " + t.length + " " + re.test("xa\xd1by") + " " + half + " " + w);',
-    ].join("\n");
-    expect(inNode(textForm(code))).toEqual(["4 209 3 true 5 a raw string, twenty"]);
+    expect(inNode(textForm(RAW_INSIDE))).toEqual(["D 4 209 3 true 5 a raw string, twenty"]);
   });
 });
 
@@ -153,18 +154,7 @@ describe.skipIf(!ESPRUINO)("the flash form on the interpreter, run from Storage"
   });
 
   it("reads 0xD1 inside a quoted string, a template, a regex and a comment as a character, as the simulator does", () => {
-    const code = [
-      'var q = "\xd1\x03ab";',
-      "var t = `\xd1${1 + 1}\xd2`;",
-      "var re = /a\xd1b/;",
-      "/* \xd1\x05 */ // \xd2\x01\x02",
-      "var half = 10 / 2 / 1;",
-      "var w = \xd1\x14a raw string, twenty;",
-      'print("D " + q.length + " " + q.charCodeAt(0) + " " + t.length + " " + re.test("xa\xd1by") + " " + half + " " + w);',
-    ].join("\n");
-    const expected = inNode(textForm(code));
-    expect(expected).toEqual(["D 4 209 3 true 5 a raw string, twenty"]);
-    expect(printed(code, "text").filter((l) => l.startsWith("D "))).toEqual(expected);
+    expect(printed(RAW_INSIDE, "text").filter((l) => l.startsWith("D "))).toEqual(inNode(textForm(RAW_INSIDE)));
   });
 
   it("keeps a long literal and a font bitmap (atob of a constant) in flash: 1 JsVar, where the text's are copies in RAM", () => {
