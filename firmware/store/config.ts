@@ -14,7 +14,6 @@ import { isLoopback, parseUrl } from "../net/url";
 import { withSavedWifi } from "./wifi";
 
 export const CONFIG_FILE = "codepair.json";
-
 /** A press held this long (ms) forgets the token and pairs again, unless the config says otherwise. */
 export const LONG_PRESS = 3000;
 
@@ -65,12 +64,10 @@ function text(limits: Omit<Field, "kind">): Field<Kind.Text> {
   f.kind = Kind.Text;
   return f;
 }
-
 /** A whole number in min..max, or one of `of` */
 function whole(dflt: number, min: number, max: number, of: number[] | null, unlike?: string): Field<Kind.Whole> {
   return { kind: Kind.Whole, dflt: dflt, min: min, max: max, of: of as number[], unlike: unlike };
 }
-
 function group<F>(fields: F): { fields: F };
 function group<F, R>(fields: F, rule: (stored: any) => R | string): { fields: F; flat: true; rule: (stored: any) => R | string };
 function group(fields: any, rule?: any): Group {
@@ -83,12 +80,11 @@ function group(fields: any, rule?: any): Group {
  */
 /** IEEE 802.11: an SSID is 0..32 bytes. */
 export const SSID_MAX = 32;
-
 /** IEEE 802.11i: a WPA2 passphrase is 8..63 characters (none: an open network). */
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 63;
 
-export function configSchema(providerRule?: (stored: any) => Provider | string) {
+export function configSchema() {
   return group({
     wifi: group({
       /**
@@ -138,9 +134,7 @@ export function configSchema(providerRule?: (stored: any) => Provider | string) 
           userinfo: text({ url: true }),
         }),
       },
-      // (the checks pass their own: the top-level readProvider would make a second configLib()
-      // inside the first, and a config read as text could then run out of memory)
-      providerRule || readProvider,
+      readProvider,
     ),
     /**
      * the certificates to trust, e.g. the provider's current and next root; they replace the
@@ -173,21 +167,16 @@ export function configSchema(providerRule?: (stored: any) => Provider | string) 
 }
 
 type Schema = ReturnType<typeof configSchema>["fields"];
-
 /** The value a field or group holds once read: a group with a rule, what the rule reads or null. */
 type ValueOf<N> = N extends { rule: (stored: any) => infer R }
-
   ? Exclude<R, string> | null
   : N extends { fields: infer F }
-
     ? { [K in keyof F]: ValueOf<F[K]> }
-
     : N extends Field<Kind.Whole>
     ? number
     : N extends Field<Kind.Bool>
       ? boolean
       : string;
-
 export type DisplayConfig = ValueOf<Schema["display"]>;
 
 /** The config as the device uses it: the schema's values, and what is wrong. */
@@ -197,6 +186,10 @@ export type BoardConfig = { [K in keyof Schema]: ValueOf<Schema[K]> } & {
   /** lines for the console at boot: unknown fields (ignored) and every problem */
   report: string[];
 };
+
+export function defaultConfig(): BoardConfig {
+  return configOf({}, []);
+}
 
 /**
  * Presets: where each provider keeps its endpoints under its base URL (none: the config's
@@ -213,6 +206,232 @@ function presets(): { [name: string]: { base?: string; device?: string; token?: 
   };
 }
 
+/** "" when `url` may be used, else what is wrong with it. */
+function urlProblem(name: string, url: string): string {
+  const u = parseUrl(url);
+  if (!u) return name + " not a URL";
+  if (!u.https && !isLoopback(u.host)) return name + " must be https";
+  return "";
+}
+
+/** "" when text `v` is within the limits of field `f` (named `path`), else the first thing wrong (URLs aside). */
+function limitProblem(f: Field, path: string, v: any): string {
+  if (f.of && f.of.indexOf(v) < 0) return path + " must be " + f.of.join(", ");
+  if (!v) return f.need ? path + " missing" : "";
+  if (f.ascii && !/^[ -~]+$/.test(v)) return path + " must be printable ASCII";
+  // endpoints are appended to the base: a query or fragment in it would swallow them
+  if (f.bare && /[?#]/.test(v)) return path + " must not have ? or #";
+  if (f.min && (v.length < f.min || v.length > f.max!)) return path + " must be " + f.min + ".." + f.max + " characters";
+  if (!f.min && f.max && v.length > f.max) return path + " longer than " + f.max + " bytes";
+  return "";
+}
+
+/**
+ * The length a DER value's header says it has (X.690 §8.1.3: short form, or long form in 1..4
+ * bytes), header included; -1 when the header is not one.
+ */
+function derLength(der: string): number {
+  if (der.length < 2) return -1;
+  const first = der.charCodeAt(1);
+  if (first < 0x80) return 2 + first;
+  const n = first & 0x7f;
+  if (n < 1 || n > 4 || der.length < 2 + n) return -1;
+  let len = 0;
+  for (let k = 0; k < n; k++) len = len * 256 + der.charCodeAt(2 + k);
+  return 2 + n + len;
+}
+
+const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
+const PEM_END = "-----END CERTIFICATE-----";
+
+/**
+ * The DER bytes of every certificate of a PEM text (RFC 7468: one block or more), one after
+ * another, or "" when there is none or one is broken.
+ */
+export function dersOf(pem: string): string {
+  let out = "";
+  let rest = pem;
+  for (;;) {
+    const b = rest.indexOf(PEM_BEGIN);
+    if (b < 0) return out;
+    const der = derOf(rest.substr(b));
+    if (!der) return "";
+    out += der;
+    rest = rest.substr(rest.indexOf(PEM_END, b) + 1);
+  }
+}
+
+/** The DER bytes of a PEM certificate (RFC 7468), or "" if it is not one. */
+export function derOf(pem: string): string {
+  const b = pem.indexOf(PEM_BEGIN);
+  const e = pem.indexOf(PEM_END);
+  if (b < 0 || e < b) return "";
+  const body = pem.substring(b + PEM_BEGIN.length, e).replace(/[\s]+/g, "");
+  if (!body || !/^[A-Za-z0-9+\/]+=*$/.test(body)) return "";
+  let der = "";
+  try {
+    der = atob(body);
+  } catch (err) {
+    return "";
+  }
+  // an X.509 certificate is one DER SEQUENCE (RFC 5280 §4.1) whose length is all the bytes
+  return der.charCodeAt(0) === 0x30 && derLength(der) === der.length ? der : "";
+}
+
+/** The provider a stored config names, or what is wrong with it. */
+export function readProvider(stored: any): Provider | string {
+  const f = configSchema().fields.provider.fields;
+  const name = stored.provider === undefined ? f.provider.dflt : stored.provider;
+  const clientId = str(stored.clientId);
+  // the screen and the console say what the name must be (a name is matched as written: "Kinde" is not "kinde")
+  let problem = limitProblem(f.provider, "provider", name) || limitProblem(f.clientId, "clientId", clientId);
+  if (problem) return problem;
+  const preset = presets()[name];
+  const base = str(stored.base) || preset.base;
+  problem = limitProblem(f.base, "base", base);
+  if (problem) return problem;
+  const ends = stored.endpoints && typeof stored.endpoints === "object" ? stored.endpoints : {};
+  if (preset.device && !base) return "base missing";
+  const device = str(ends.device) || (preset.device ? base + preset.device : "");
+  const token = str(ends.token) || (preset.token ? base + preset.token : "");
+  const account = str(ends.userinfo) || (preset.account ? base + preset.account : "");
+  if (!device) return "endpoints.device missing";
+  if (!token) return "endpoints.token missing";
+  problem =
+    (base && urlProblem("base", base)) ||
+    urlProblem("endpoints.device", device) ||
+    urlProblem("endpoints.token", token) ||
+    (account && urlProblem("endpoints.userinfo", account));
+  if (problem) return problem;
+  return {
+    kind: name === "simkl" ? "simkl" : "rfc8628",
+    name: name,
+    clientId: clientId,
+    device: device,
+    token: token,
+    account: account,
+    scope: typeof stored.scope === "string" ? stored.scope : preset.scope,
+    audience: str(stored.audience),
+  };
+}
+
+/** The field or group called `name` in `g`, looking into its flat groups too; null if none. */
+export function fieldOf(g: Group, name: string): Field | Group | null {
+  const all: any = g.fields;
+  const names = Object.keys(all);
+  let found = null;
+  for (let i = 0; i < names.length; i++) {
+    const f = all[names[i]];
+    if (f.flat) found = found || fieldOf(f, name);
+    else if (names[i] === name) found = f;
+  }
+  return found;
+}
+
+/** Dotted names of the fields of `stored` that group `g` does not list. */
+function unknownIn(stored: any, g: Group, prefix: string, out: string[]): void {
+  const keys = Object.keys(stored);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    const f: any = fieldOf(g, k);
+    if (!f) out.push(prefix + k);
+    else if (f.fields && stored[k] && typeof stored[k] === "object") unknownIn(stored[k], f, prefix + k + ".", out);
+  }
+}
+
+function isObject(v: any): boolean {
+  return v && typeof v === "object" && !Array.isArray(v);
+}
+
+/** The value of field `f` (named `path`) in `v`, over its default; a problem if it is not one. */
+function readField(f: Field, path: string, v: any, problems: string[]): any {
+  if (v === undefined) return f.dflt === undefined ? "" : f.dflt;
+  if (f.kind === Kind.Pem) {
+    // one PEM text with one certificate or more, or a list of them
+    const cas = Array.isArray(v) ? v : [v];
+    let ders = "";
+    for (let i = 0; i < cas.length; i++) {
+      if (typeof cas[i] !== "string") {
+        problems.push(path + " must be PEM text or a list of it");
+        break;
+      }
+      const der = cas[i] ? dersOf(cas[i]) : "";
+      if (cas[i] && !der) {
+        problems.push(path + " not a PEM certificate");
+        break;
+      }
+      ders += der;
+    }
+    return ders;
+  }
+  if (f.kind === Kind.Text) {
+    if (typeof v === "string") return v;
+    problems.push(path + " must be text");
+    return "";
+  }
+  if (f.kind === Kind.Bool) {
+    if (v === true || v === false) return v;
+    problems.push(path + " must be true or false");
+    return f.dflt;
+  }
+  if (typeof v === "number" && v === Math.floor(v) && (f.of ? f.of.indexOf(v) >= 0 : v >= f.min! && v <= f.max!)) return v;
+  problems.push(path + " must be " + (f.of ? f.of.join(" or ") : f.min + ".." + f.max));
+  return f.dflt;
+}
+
+/**
+ * The values of group `g`'s fields in `stored` (an object), read in the schema's order over
+ * their defaults; what is wrong goes to `problems`. Text limits are checked once the group's
+ * fields are read (a text that is missing is not said to be when its group already had a
+ * problem), except in a group with a rule, which checks them itself (URLs are the rule's).
+ */
+function readGroup(g: Group, stored: any, prefix: string, problems: string[]): any {
+  const out: any = {};
+  const all: any = g.fields;
+  const names = Object.keys(all);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    const f = all[name];
+    const path = prefix + name;
+    if (!f.fields) {
+      out[name] = readField(f, path, stored[name], problems);
+      if (f.unlike && out[name] === out[f.unlike]) problems.push(prefix + f.unlike + " and " + path + " must differ");
+      continue;
+    }
+    const said = problems.length;
+    let v = f.flat ? stored : stored[name];
+    if (v === undefined) v = {};
+    else if (!isObject(v)) {
+      problems.push(path + " must be an object");
+      v = {};
+    }
+    const values = readGroup(f, v, f.flat ? prefix : path + ".", problems);
+    if (f.rule) {
+      const r = problems.length > said ? "" : f.rule(v);
+      if (typeof r === "string" && r) problems.push(r);
+      out[name] = typeof r === "string" ? null : r;
+      continue;
+    }
+    const fields = Object.keys(f.fields);
+    for (let k = 0; k < fields.length; k++) {
+      const field = f.fields[fields[k]];
+      const text = values[fields[k]];
+      const p = field.kind === Kind.Text ? limitProblem(field, path + "." + fields[k], text) : "";
+      if (p && (text || problems.length === said || !stored[name])) problems.push(p);
+    }
+    out[name] = values;
+  }
+  return out;
+}
+
+/** The config's values in `stored` (an object), over the defaults; problems go to `problems`. */
+function configOf(stored: any, problems: string[]): BoardConfig {
+  const config = readGroup(configSchema(), stored, "", problems);
+  config.problem = "";
+  config.report = [];
+  return config;
+}
+
 export interface ConfigCheck {
   config: BoardConfig;
   /** everything wrong, in the order of the fields; config.problem is the first */
@@ -221,298 +440,15 @@ export interface ConfigCheck {
   unknown: string[];
 }
 
-/**
- * The config's checks, made when the config is read or checked and garbage after: the device
- * reads it once, at boot, and at the top level these functions held ~120 JsVars as long as it
- * ran (a function made from code in Storage still costs a few JsVars: its name, scope and
- * parameters; measured on the ESP32-like interpreter, bench/pairing.ts). The schema stays at the
- * top level, where tools/config-schema.ts reads its help texts.
- */
-function configLib() {
-  function defaultConfig(): BoardConfig {
-    return configOf({}, []);
-  }
-
-  /** "" when `url` may be used, else what is wrong with it. */
-  function urlProblem(name: string, url: string): string {
-    const u = parseUrl(url);
-    if (!u) return name + " not a URL";
-    if (!u.https && !isLoopback(u.host)) return name + " must be https";
-    return "";
-  }
-
-  /** "" when text `v` is within the limits of field `f` (named `path`), else the first thing wrong (URLs aside). */
-  function limitProblem(f: Field, path: string, v: any): string {
-    if (f.of && f.of.indexOf(v) < 0) return path + " must be " + f.of.join(", ");
-    if (!v) return f.need ? path + " missing" : "";
-    if (f.ascii && !/^[ -~]+$/.test(v)) return path + " must be printable ASCII";
-    // endpoints are appended to the base: a query or fragment in it would swallow them
-    if (f.bare && /[?#]/.test(v)) return path + " must not have ? or #";
-    if (f.min && (v.length < f.min || v.length > f.max!)) return path + " must be " + f.min + ".." + f.max + " characters";
-    if (!f.min && f.max && v.length > f.max) return path + " longer than " + f.max + " bytes";
-    return "";
-  }
-
-  /**
-   * The length a DER value's header says it has (X.690 §8.1.3: short form, or long form in 1..4
-   * bytes), header included; -1 when the header is not one.
-   */
-  function derLength(der: string): number {
-    if (der.length < 2) return -1;
-    const first = der.charCodeAt(1);
-    if (first < 0x80) return 2 + first;
-    const n = first & 0x7f;
-    if (n < 1 || n > 4 || der.length < 2 + n) return -1;
-    let len = 0;
-    for (let k = 0; k < n; k++) len = len * 256 + der.charCodeAt(2 + k);
-    return 2 + n + len;
-  }
-
-  const PEM_BEGIN = "-----BEGIN CERTIFICATE-----";
-  const PEM_END = "-----END CERTIFICATE-----";
-
-  function dersOf(pem: string): string {
-    let out = "";
-    let rest = pem;
-    for (;;) {
-      const b = rest.indexOf(PEM_BEGIN);
-      if (b < 0) return out;
-      const der = derOf(rest.substr(b));
-      if (!der) return "";
-      out += der;
-      rest = rest.substr(rest.indexOf(PEM_END, b) + 1);
-    }
-  }
-
-  function derOf(pem: string): string {
-    const b = pem.indexOf(PEM_BEGIN);
-    const e = pem.indexOf(PEM_END);
-    if (b < 0 || e < b) return "";
-    const body = pem.substring(b + PEM_BEGIN.length, e).replace(/[\s]+/g, "");
-    if (!body || !/^[A-Za-z0-9+\/]+=*$/.test(body)) return "";
-    let der = "";
-    try {
-      der = atob(body);
-    } catch (err) {
-      return "";
-    }
-    // an X.509 certificate is one DER SEQUENCE (RFC 5280 §4.1) whose length is all the bytes
-    return der.charCodeAt(0) === 0x30 && derLength(der) === der.length ? der : "";
-  }
-
-  function readProvider(stored: any): Provider | string {
-    const f = configSchema(readProvider).fields.provider.fields;
-    const name = stored.provider === undefined ? f.provider.dflt : stored.provider;
-    const clientId = str(stored.clientId);
-    // the screen and the console say what the name must be (a name is matched as written: "Kinde" is not "kinde")
-    let problem = limitProblem(f.provider, "provider", name) || limitProblem(f.clientId, "clientId", clientId);
-    if (problem) return problem;
-    const preset = presets()[name];
-    const base = str(stored.base) || preset.base;
-    problem = limitProblem(f.base, "base", base);
-    if (problem) return problem;
-    const ends = stored.endpoints && typeof stored.endpoints === "object" ? stored.endpoints : {};
-    if (preset.device && !base) return "base missing";
-    const device = str(ends.device) || (preset.device ? base + preset.device : "");
-    const token = str(ends.token) || (preset.token ? base + preset.token : "");
-    const account = str(ends.userinfo) || (preset.account ? base + preset.account : "");
-    if (!device) return "endpoints.device missing";
-    if (!token) return "endpoints.token missing";
-    problem =
-      (base && urlProblem("base", base)) ||
-      urlProblem("endpoints.device", device) ||
-      urlProblem("endpoints.token", token) ||
-      (account && urlProblem("endpoints.userinfo", account));
-    if (problem) return problem;
-    return {
-      kind: name === "simkl" ? "simkl" : "rfc8628",
-      name: name,
-      clientId: clientId,
-      device: device,
-      token: token,
-      account: account,
-      scope: typeof stored.scope === "string" ? stored.scope : preset.scope,
-      audience: str(stored.audience),
-    };
-  }
-
-  function fieldOf(g: Group, name: string): Field | Group | null {
-    const all: any = g.fields;
-    const names = Object.keys(all);
-    let found = null;
-    for (let i = 0; i < names.length; i++) {
-      const f = all[names[i]];
-      if (f.flat) found = found || fieldOf(f, name);
-      else if (names[i] === name) found = f;
-    }
-    return found;
-  }
-
-  /** Dotted names of the fields of `stored` that group `g` does not list. */
-  function unknownIn(stored: any, g: Group, prefix: string, out: string[]): void {
-    const keys = Object.keys(stored);
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      const f: any = fieldOf(g, k);
-      if (!f) out.push(prefix + k);
-      else if (f.fields && stored[k] && typeof stored[k] === "object") unknownIn(stored[k], f, prefix + k + ".", out);
-    }
-  }
-
-  function isObject(v: any): boolean {
-    return v && typeof v === "object" && !Array.isArray(v);
-  }
-
-  /** The value of field `f` (named `path`) in `v`, over its default; a problem if it is not one. */
-  function readField(f: Field, path: string, v: any, problems: string[]): any {
-    if (v === undefined) return f.dflt === undefined ? "" : f.dflt;
-    if (f.kind === Kind.Pem) {
-      // one PEM text with one certificate or more, or a list of them
-      const cas = Array.isArray(v) ? v : [v];
-      let ders = "";
-      for (let i = 0; i < cas.length; i++) {
-        if (typeof cas[i] !== "string") {
-          problems.push(path + " must be PEM text or a list of it");
-          break;
-        }
-        const der = cas[i] ? dersOf(cas[i]) : "";
-        if (cas[i] && !der) {
-          problems.push(path + " not a PEM certificate");
-          break;
-        }
-        ders += der;
-      }
-      return ders;
-    }
-    if (f.kind === Kind.Text) {
-      if (typeof v === "string") return v;
-      problems.push(path + " must be text");
-      return "";
-    }
-    if (f.kind === Kind.Bool) {
-      if (v === true || v === false) return v;
-      problems.push(path + " must be true or false");
-      return f.dflt;
-    }
-    if (typeof v === "number" && v === Math.floor(v) && (f.of ? f.of.indexOf(v) >= 0 : v >= f.min! && v <= f.max!)) return v;
-    problems.push(path + " must be " + (f.of ? f.of.join(" or ") : f.min + ".." + f.max));
-    return f.dflt;
-  }
-
-  /**
-   * The values of group `g`'s fields in `stored` (an object), read in the schema's order over
-   * their defaults; what is wrong goes to `problems`. Text limits are checked once the group's
-   * fields are read (a text that is missing is not said to be when its group already had a
-   * problem), except in a group with a rule, which checks them itself (URLs are the rule's).
-   */
-  function readGroup(g: Group, stored: any, prefix: string, problems: string[]): any {
-    const out: any = {};
-    const all: any = g.fields;
-    const names = Object.keys(all);
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i];
-      const f = all[name];
-      const path = prefix + name;
-      if (!f.fields) {
-        out[name] = readField(f, path, stored[name], problems);
-        if (f.unlike && out[name] === out[f.unlike]) problems.push(prefix + f.unlike + " and " + path + " must differ");
-        continue;
-      }
-      const said = problems.length;
-      let v = f.flat ? stored : stored[name];
-      if (v === undefined) v = {};
-      else if (!isObject(v)) {
-        problems.push(path + " must be an object");
-        v = {};
-      }
-      const values = readGroup(f, v, f.flat ? prefix : path + ".", problems);
-      if (f.rule) {
-        const r = problems.length > said ? "" : f.rule(v);
-        if (typeof r === "string" && r) problems.push(r);
-        out[name] = typeof r === "string" ? null : r;
-        continue;
-      }
-      const fields = Object.keys(f.fields);
-      for (let k = 0; k < fields.length; k++) {
-        const field = f.fields[fields[k]];
-        const text = values[fields[k]];
-        const p = field.kind === Kind.Text ? limitProblem(field, path + "." + fields[k], text) : "";
-        if (p && (text || problems.length === said || !stored[name])) problems.push(p);
-      }
-      out[name] = values;
-    }
-    return out;
-  }
-
-  /** The config's values in `stored` (an object), over the defaults; problems go to `problems`. */
-  function configOf(stored: any, problems: string[]): BoardConfig {
-    const config = readGroup(configSchema(readProvider), stored, "", problems);
-    config.problem = "";
-    config.report = [];
-    return config;
-  }
-
-  function checkConfig(stored: any): ConfigCheck {
-    let problems: string[] = [];
-    const unknown: string[] = [];
-    const config = configOf(isObject(stored) ? stored : {}, problems);
-    if (isObject(stored)) unknownIn(stored, configSchema(readProvider), "", unknown);
-    else problems = [stored === undefined ? "no config" : "config not a JSON object"];
-    config.problem = problems.length ? problems[0] : "";
-    return { config: config, problems: problems, unknown: unknown };
-  }
-
-  function checkSection(name: string, value: any): string[] {
-    const problems: string[] = [];
-    const one: any = {};
-    one[name] = (configSchema(readProvider).fields as any)[name];
-    const stored: any = {};
-    stored[name] = value;
-    readGroup({ fields: one }, stored, "", problems);
-    return problems;
-  }
-
-  function readConfig(storage: StorageModule): BoardConfig {
-    // the network saved by set-up, if any, in place of the config's (store/wifi.ts)
-    const c = checkConfig(withSavedWifi(storage, storage.readJSON(CONFIG_FILE, true)));
-    const report = c.config.report;
-    for (let i = 0; i < c.unknown.length; i++) report.push("unknown field " + c.unknown[i] + " (ignored)");
-    for (let i = 0; i < c.problems.length; i++) report.push(c.problems[i]);
-    return c.config;
-  }
-  return { defaultConfig: defaultConfig, dersOf: dersOf, derOf: derOf, readProvider: readProvider, fieldOf: fieldOf, checkConfig: checkConfig, checkSection: checkSection, readConfig: readConfig };
-}
-
-export function defaultConfig(): BoardConfig {
-  return configLib().defaultConfig();
-}
-
-/**
- * The DER bytes of every certificate of a PEM text (RFC 7468: one block or more), one after
- * another, or "" when there is none or one is broken.
- */
-export function dersOf(pem: string): string {
-  return configLib().dersOf(pem);
-}
-
-/** The DER bytes of a PEM certificate (RFC 7468), or "" if it is not one. */
-export function derOf(pem: string): string {
-  return configLib().derOf(pem);
-}
-
-/** The provider a stored config names, or what is wrong with it. */
-export function readProvider(stored: any): Provider | string {
-  return configLib().readProvider(stored);
-}
-
-/** The field or group called `name` in `g`, looking into its flat groups too; null if none. */
-export function fieldOf(g: Group, name: string): Field | Group | null {
-  return configLib().fieldOf(g, name);
-}
-
 /** A stored config checked field by field over the defaults. */
 export function checkConfig(stored: any): ConfigCheck {
-  return configLib().checkConfig(stored);
+  let problems: string[] = [];
+  const unknown: string[] = [];
+  const config = configOf(isObject(stored) ? stored : {}, problems);
+  if (isObject(stored)) unknownIn(stored, configSchema(), "", unknown);
+  else problems = [stored === undefined ? "no config" : "config not a JSON object"];
+  config.problem = problems.length ? problems[0] : "";
+  return { config: config, problems: problems, unknown: unknown };
 }
 
 /**
@@ -520,10 +456,21 @@ export function checkConfig(stored: any): ConfigCheck {
  * device's words, as checkConfig says it: for changing one section (WiFi set-up) without the rest.
  */
 export function checkSection(name: string, value: any): string[] {
-  return configLib().checkSection(name, value);
+  const problems: string[] = [];
+  const one: any = {};
+  one[name] = (configSchema().fields as any)[name];
+  const stored: any = {};
+  stored[name] = value;
+  readGroup({ fields: one }, stored, "", problems);
+  return problems;
 }
 
 /** The config in Storage, checked; its report names the unknown fields and every problem. */
 export function readConfig(storage: StorageModule): BoardConfig {
-  return configLib().readConfig(storage);
+  // the network saved by set-up, if any, in place of the config's (store/wifi.ts)
+  const c = checkConfig(withSavedWifi(storage, storage.readJSON(CONFIG_FILE, true)));
+  const report = c.config.report;
+  for (let i = 0; i < c.unknown.length; i++) report.push("unknown field " + c.unknown[i] + " (ignored)");
+  for (let i = 0; i < c.problems.length; i++) report.push(c.problems[i]);
+  return c.config;
 }

@@ -3,10 +3,8 @@
 // back and checked.
 import { eraseRecord, loadRecord, saveRecord } from "./record";
 
-/** The members of a record (after its sequence number); made when a record is read or written (a table held ~16 JsVars). */
-function fields(): string[] {
-  return ["provider", "clientId", "access", "refresh", "obtained", "expiresIn", "account"];
-}
+/** The members of a record (after its sequence number). */
+const FIELDS = ["provider", "clientId", "access", "refresh", "obtained", "expiresIn", "account"];
 
 /** The two slots: files in Storage. */
 export const TOKEN_SLOTS = ["codepair.tok0", "codepair.tok1"];
@@ -41,14 +39,14 @@ function tokenOf(r: any): TokenRecord {
 
 /** The newest whole record, if it was issued to this provider and client; else null. */
 export function loadToken(storage: StorageModule, provider: string, clientId: string): TokenRecord | null {
-  const slot = loadRecord(storage, TOKEN_SLOTS, fields(), whole);
+  const slot = loadRecord(storage, TOKEN_SLOTS, FIELDS, whole);
   const record = slot ? tokenOf(slot.members) : null;
   return record && record.provider === provider && record.clientId === clientId ? record : null;
 }
 
 /** Writes the record into the older slot and reads it back: false if flash did not keep it. */
 export function saveToken(storage: StorageModule, record: TokenRecord): boolean {
-  const back = saveRecord(storage, TOKEN_SLOTS, fields(), whole, record);
+  const back = saveRecord(storage, TOKEN_SLOTS, FIELDS, whole, record);
   if (!back) return false;
   const kept = tokenOf(back.members);
   const keys = Object.keys(kept);
