@@ -249,7 +249,7 @@ export function request(r: HttpRequest, options: HttpOptions, done: (reply: Http
   if (!why && !text) why = "bad request";
   // the exchange is a function of its own, so that what its callbacks keep alive while the
   // reply is awaited is its own: not `r` (the request's fields, its form)
-  exchange(why ? null : u, why, text, r.wanted, options, done);
+  exchange(u, why, text, r.wanted, options, done);
 }
 
 /**
@@ -307,7 +307,7 @@ function exchange(u: Url | null, why: string, text: string, wanted: string[], op
   const later = (error: string): void => {
     setTimeout(() => finish(noReply(error)), 0);
   };
-  if (!u) return later(why);
+  if (why || !u) return later(why);
   const https = u.https;
   timer = setTimeout(() => {
     timer = undefined;
